@@ -1,0 +1,122 @@
+"""``seedfeed.toml`` → :class:`Config`, read with ``tomllib``; defaults that work with no file.
+
+Relative paths in the file are relative to the file's directory; with no
+file, to the current directory. Command-line flags override the file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+from .model import Site
+
+DEFAULT_FILE = "seedfeed.toml"
+STATE_DIR = ".seedfeed"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Where to read and write, and what the feeds say about the site.
+
+    ``state`` defaults to ``.seedfeed/state.sqlite3`` beside the seeds
+    directory: private, like the seeds, and never inside the published output.
+    """
+
+    site: Site
+    seeds: Path
+    out: Path
+    state: Path
+
+
+_SITE_KEYS = {f.name for f in fields(Site)} - {"sources", "feeds_url", "id_prefix"}
+
+
+def load_config(
+    path: Path | None = None,
+    *,
+    seeds: Path | None = None,
+    out: Path | None = None,
+    cwd: Path | None = None,
+) -> Config:
+    """Read ``path`` (else ``./seedfeed.toml`` if it exists, else defaults) and apply overrides.
+
+    Raises :class:`ConfigError` for a missing or malformed file, unknown keys
+    or values of the wrong type.
+    """
+    cwd = cwd or Path.cwd()
+    if path is None and (cwd / DEFAULT_FILE).is_file():
+        path = cwd / DEFAULT_FILE
+    data: dict[str, Any] = {}
+    root = cwd
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: no such configuration file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read: {exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        root = path.parent
+    where = str(path) if path else "defaults"
+    _check_keys(data, {"site", "paths", "sources"}, where, "")
+    site = _site(data.get("site", {}), data.get("sources", {}), where)
+    paths = data.get("paths", {})
+    _check_keys(paths, {"seeds", "out", "state"}, where, "paths.")
+    seeds_dir = seeds or root / _str(paths, "seeds", "seeds", where)
+    out_dir = out or root / _str(paths, "out", "feeds", where)
+    state = root / paths["state"] if "state" in paths else seeds_dir.parent / STATE_DIR / "state.sqlite3"
+    return Config(site=site, seeds=seeds_dir, out=out_dir, state=state)
+
+
+def _site(table: dict[str, Any], sources: dict[str, Any], where: str) -> Site:
+    _check_keys(table, _SITE_KEYS | {"feeds_url", "id_prefix"}, where, "site.")
+    defaults = Site()
+    values: dict[str, Any] = {}
+    for key in _SITE_KEYS | {"feeds_url", "id_prefix"}:
+        if key not in table:
+            continue
+        expected = int if key == "limit" else str
+        if not isinstance(table[key], expected) or isinstance(table[key], bool):
+            raise ConfigError(f"{where}: site.{key} must be a {expected.__name__}")
+        values[key] = table[key]
+    base = values.get("base_url", defaults.base_url)
+    if not base.endswith("/"):
+        base += "/"
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not base.isascii():
+        raise ConfigError(f"{where}: site.base_url must be an ASCII http(s) URL, got {base!r}")
+    values["base_url"] = base
+    feeds_url = values.get("feeds_url", f"{base}feeds/")
+    values["feeds_url"] = feeds_url if feeds_url.endswith("/") else feeds_url + "/"
+    values.setdefault("id_prefix", f"tag:{parts.hostname},2026:")
+    if values.get("limit", 1) < 1:
+        raise ConfigError(f"{where}: site.limit must be at least 1")
+    try:
+        ZoneInfo(values.get("timezone", defaults.timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: site.timezone {values['timezone']!r} is not an IANA time zone") from None
+    if not all(isinstance(v, str) for v in sources.values()):
+        raise ConfigError(f"{where}: every [sources] value must be a URL string")
+    return replace(defaults, **values, sources=tuple(sorted(sources.items())))
+
+
+def _check_keys(table: object, allowed: set[str], where: str, prefix: str) -> None:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: {prefix.rstrip('.') or 'the file'} must be a table")
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {prefix}{unknown[0]} (known: {', '.join(sorted(allowed))})")
+
+
+def _str(table: dict[str, Any], key: str, default: str, where: str) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: paths.{key} must be a string")
+    return value

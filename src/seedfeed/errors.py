@@ -1,0 +1,42 @@
+"""The exceptions seedfeed raises; only ``cli`` turns them into exit codes.
+
+::
+
+    SeedfeedError            anything seedfeed reports instead of a traceback
+    ├── SeedError            one seed is rejected; the other articles still publish
+    ├── ConfigError          seedfeed.toml or the command line is wrong (exit 2)
+    └── PublishError         a feed could not be written or failed verification;
+                             the previous feeds stay in place (exit 3)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SeedfeedError(Exception):
+    """Base class of every error seedfeed reports without a traceback."""
+
+
+class SeedError(SeedfeedError):
+    """A seed file that cannot be published, with its path, reason and line."""
+
+    def __init__(self, path: str | Path, reason: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.reason = reason
+        self.line = line
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {reason}")
+
+
+class ConfigError(SeedfeedError):
+    """The configuration file or a command-line value is unusable."""
+
+
+class PublishError(SeedfeedError):
+    """An output failed to render, verify or write; nothing was replaced."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")

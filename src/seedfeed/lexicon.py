@@ -1,0 +1,188 @@
+"""The words that give a seed its structure, one table per language.
+
+Every marker the parser recognises lives here and nowhere else: credit labels
+(``Foto:``, ``Vir:``), related-story markers (``Ne spreglejte…``) and link
+phrases (``več tukaj``). Entries are written in :func:`normalize`'d form:
+lower case, ``'`` for ``’``, no trailing ``…`` or ``:``. Adding a language is
+adding a table to :data:`LEXICONS`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .model import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """The structural vocabulary of one language.
+
+    ``labels`` maps a credit label to its role; ``headings`` gives the words
+    the rendered content uses for the related block and each credit role.
+    ``stopwords`` are frequent function words that help guess the language of
+    a seed that has no marker at all.
+    """
+
+    language: str
+    labels: dict[str, Role]
+    related_markers: tuple[str, ...]
+    link_phrases: tuple[str, ...]
+    stopwords: frozenset[str]
+    headings: dict[str, str]
+
+
+_SOUTH_SLAVIC_LABELS: dict[str, Role] = {
+    "izvor": "source", "foto": "photo", "fotografija": "photo", "fotografije": "photo",
+    "autor": "author", "piše": "author", "tekst": "author",
+}
+
+LEXICONS: tuple[Lexicon, ...] = (
+    Lexicon(
+        language="sl",
+        labels={
+            "vir": "source", "viri": "source", "foto": "photo", "fotografija": "photo",
+            "fotografije": "photo", "slika": "photo", "avtor": "author", "avtorica": "author",
+            "piše": "author", "besedilo": "author", "pripravil": "author", "pripravila": "author",
+        },
+        related_markers=(
+            "ne spreglejte", "preberite tudi", "preberi tudi", "sorodne novice",
+            "povezane novice", "sorodni članki", "več novic",
+        ),
+        link_phrases=("več tukaj", "več tu", "preberite več", "preberi več", "več o tem"),
+        stopwords=frozenset(
+            "je in da se na za so ki v z s tudi pa bo po iz kot ter bi sta lahko med".split()
+        ),
+        headings={"related": "Ne spreglejte", "photo": "Foto", "source": "Vir", "author": "Avtor"},
+    ),
+    Lexicon(
+        language="hr",
+        labels=_SOUTH_SLAVIC_LABELS | {"slika": "photo", "autorica": "author"},
+        related_markers=(
+            "ne propustite", "pročitajte i", "pročitajte također", "povezane vijesti",
+            "vezane vijesti", "povezano", "povezani članci",
+        ),
+        link_phrases=("više ovdje", "pročitajte više", "opširnije", "više na"),
+        stopwords=frozenset(
+            "je i u da se na za su koji od će iz ali što kao bi koja nije".split()
+        ),
+        headings={"related": "Ne propustite", "photo": "Foto", "source": "Izvor", "author": "Autor"},
+    ),
+    Lexicon(
+        language="sr",
+        labels=_SOUTH_SLAVIC_LABELS | {
+            "извор": "source", "фото": "photo", "аутор": "author", "пише": "author",
+        },
+        related_markers=(
+            "ne propustite", "pročitajte i", "pročitajte još", "pročitajte takođe",
+            "povezane vesti", "vezane vesti", "не пропустите", "прочитајте и",
+            "прочитајте још", "повезане вести",
+        ),
+        link_phrases=("više ovde", "opširnije", "детаљније", "више овде", "опширније"),
+        stopwords=frozenset(
+            "je i u da se na za su koji od će iz ali što kao bi koje ovde vesti "
+            "је и у да се на за су који од ће из али што као".split()
+        ),
+        headings={"related": "Ne propustite", "photo": "Foto", "source": "Izvor", "author": "Autor"},
+    ),
+    Lexicon(
+        language="bs",
+        labels=_SOUTH_SLAVIC_LABELS,
+        related_markers=(
+            "ne propustite", "pročitajte i", "pročitajte još", "pročitajte također",
+            "povezane vijesti", "vezane vijesti", "povezani članci",
+        ),
+        link_phrases=("više ovdje", "opširnije", "pročitajte više"),
+        stopwords=frozenset("je i u da se na za su koji od će iz ali šta kao bi".split()),
+        headings={"related": "Ne propustite", "photo": "Foto", "source": "Izvor", "author": "Autor"},
+    ),
+    Lexicon(
+        language="en",
+        labels={
+            "source": "source", "sources": "source", "photo": "photo", "photos": "photo",
+            "image": "photo", "picture": "photo", "photo credit": "photo",
+            "author": "author", "text": "author", "written by": "author",
+        },
+        related_markers=(
+            "don't miss", "do not miss", "read also", "also read", "related",
+            "related stories", "related articles", "related news", "see also",
+            "more on this story",
+        ),
+        link_phrases=("read more here", "more here", "read more", "full story"),
+        stopwords=frozenset(
+            "the and of to in is that for was with on as by it at from his her has have".split()
+        ),
+        headings={"related": "Related", "photo": "Photo", "source": "Source", "author": "Author"},
+    ),
+    Lexicon(
+        language="de",
+        labels={
+            "quelle": "source", "foto": "photo", "fotos": "photo", "bild": "photo",
+            "bildquelle": "photo", "autor": "author", "autorin": "author", "text": "author",
+        },
+        related_markers=(
+            "nicht verpassen", "lesen sie auch", "auch interessant", "mehr zum thema",
+            "verwandte artikel", "siehe auch", "das könnte sie auch interessieren",
+        ),
+        link_phrases=("mehr hier", "hier mehr", "weiterlesen", "mehr dazu", "mehr lesen"),
+        stopwords=frozenset(
+            "der die das und ist nicht mit von den zu im dem des ein eine auf sich auch".split()
+        ),
+        headings={"related": "Nicht verpassen", "photo": "Foto", "source": "Quelle", "author": "Autor"},
+    ),
+)
+
+BY_LANGUAGE: dict[str, Lexicon] = {lex.language: lex for lex in LEXICONS}
+
+#: Platforms a credit can come through: ``Foto: Jackson Hink X`` is via ``X``.
+#: Matched as whole words, case-insensitively, except that the one-letter ``X``
+#: must be upper case (a lone lower-case ``x`` is too common to mean Twitter).
+PLATFORMS: tuple[str, ...] = (
+    "X", "Twitter", "Facebook", "Instagram", "YouTube", "TikTok", "Telegram", "Threads",
+    "LinkedIn", "Reddit", "Bluesky", "Mastodon", "Flickr", "Pixabay", "Unsplash", "Pexels",
+    "Shutterstock", "Profimedia", "Wikimedia Commons", "Wikipedia",
+)
+
+
+def normalize(line: str) -> str:
+    """Fold a line for marker matching.
+
+    >>> normalize("  Ne spreglejte... ")
+    'ne spreglejte'
+    >>> normalize("Don’t miss:")
+    "don't miss"
+    """
+    text = " ".join(line.replace("\u2019", "'").replace("...", "\u2026").split()).casefold()
+    return text.rstrip(":").rstrip().rstrip("\u2026").rstrip().rstrip(":").rstrip()
+
+
+def _alternation(words: set[str]) -> str:
+    # Longest first, so "photo credit" wins over "photo".
+    return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+
+
+ALL_LABELS: dict[str, Role] = {}
+for _lex in LEXICONS:
+    for _label, _role in _lex.labels.items():
+        ALL_LABELS.setdefault(_label, _role)
+
+#: A credit label, as a whole word, with its optional colon.
+LABEL_RE = re.compile(rf"(?<!\w)({_alternation(set(ALL_LABELS))})(?!\w)\s*(:)?", re.IGNORECASE)
+
+#: A link phrase at the very end of a line, with trailing punctuation.
+LINK_PHRASE_RE = re.compile(
+    rf"\s*(?<!\w)({_alternation({p for lex in LEXICONS for p in lex.link_phrases})})"
+    r"\s*[.!:»>›\u2026]*\s*$",
+    re.IGNORECASE,
+)
+
+PLATFORM_RE = re.compile(
+    r"(?<!\w)(X|(?i:" + _alternation(set(PLATFORMS) - {"X"}) + r"))(?!\w)"
+)
+
+
+def related_marker_languages(line: str) -> tuple[str, ...]:
+    """The languages in which ``line`` is a related-story marker (empty: not a marker)."""
+    folded = normalize(line)
+    return tuple(lex.language for lex in LEXICONS if folded in lex.related_markers)

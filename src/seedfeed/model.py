@@ -1,0 +1,99 @@
+"""The one data model every stage shares: seeds parse into it, feeds render from it.
+
+Frozen dataclasses, no I/O and no logic: ``seedfeed parse --json`` is
+``dataclasses.asdict`` of an :class:`Article`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Role = Literal["author", "photo", "source"]
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    """Who made or supplied part of an article.
+
+    ``via`` is the platform or agency a credit came through (``X`` in
+    ``Foto: Jackson Hink X``), or ``None`` when the seed does not say.
+    """
+
+    role: Role
+    name: str
+    via: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedStory:
+    """One story of the related block ("Ne spreglejte…") that ends a news page.
+
+    ``url`` points at the corpus article with the same title when there is one,
+    else at the site URL of the title's slug. ``link_text`` is the trailing
+    phrase that marked the link (``več tukaj``), kept so the feed can show it.
+    """
+
+    title: str
+    teaser: tuple[str, ...] = ()
+    url: str = ""
+    link_text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One seed article, ready to become a feed entry.
+
+    ``id`` and ``slug`` come from the seed's file name only, so editing the
+    title never changes them. ``published`` is ``None`` until the build fills
+    it from the state database when neither front matter nor file name has a
+    date; ``updated`` equals ``published`` until the seed's bytes change.
+    """
+
+    id: str
+    slug: str
+    link: str
+    title: str
+    language: str
+    paragraphs: tuple[str, ...]
+    credits: tuple[Credit, ...] = ()
+    related: tuple[RelatedStory, ...] = ()
+    published: datetime | None = None
+    updated: datetime | None = None
+    tags: tuple[str, ...] = ()
+    image: str | None = None
+
+    @property
+    def lead(self) -> str:
+        """The first body paragraph: the entry's summary."""
+        return self.paragraphs[0]
+
+    def credits_by(self, role: Role) -> tuple[Credit, ...]:
+        """The credits with ``role``, in the order the seed gives them."""
+        return tuple(c for c in self.credits if c.role == role)
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """What the feeds say about the publisher; built from ``seedfeed.toml``.
+
+    ``language`` ``None`` means "the most common language of the articles".
+    ``id_prefix`` is the stable half of every entry id: set it once and never
+    change it, or every reader shows every article again.
+    """
+
+    title: str = "seedfeed"
+    description: str = "News articles published with seedfeed"
+    base_url: str = "https://example.org/"
+    feeds_url: str = "https://example.org/feeds/"
+    id_prefix: str = "tag:example.org,2026:"
+    language: str | None = None
+    author: str = "seedfeed"
+    timezone: str = "UTC"
+    limit: int = 50
+    sources: tuple[tuple[str, str], ...] = field(default=())
+
+    def source_url(self, name: str, slug: str) -> str:
+        """The URL of a credited source's feed: configured, else our own per-source feed."""
+        return dict(self.sources).get(name) or f"{self.feeds_url}sources/{slug}.rss.xml"

@@ -1,0 +1,258 @@
+"""Seed text → :class:`Article` (pure: no I/O, no clock).
+
+The shape of a seed, line by line::
+
+    ---                        optional front matter (title, date, url, author,
+    key: value                 lang, tags, image) overriding what is inferred
+    ---
+    Title                      the first non-blank line
+    Lead paragraph.            every following line is one body paragraph…
+    More paragraphs.
+    vir Foto: Jackson Hink X   …except credit lines
+    Ne spreglejte…             a marker opens the related stories:
+    Related title              a title line, then teaser lines, the last of
+    Teaser… več tukaj.         which may end with a link phrase
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .credits import is_strong_credit_line, is_weak_credit_line, parse_credit_line
+from .errors import SeedError
+from .lexicon import LABEL_RE, LEXICONS, LINK_PHRASE_RE, related_marker_languages
+from .model import Article, Credit, RelatedStory, Site
+from .slug import slugify, to_uri
+
+FRONT_MATTER_KEYS = ("title", "date", "url", "author", "lang", "tags", "image")
+_FILE_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_WORD_RE = re.compile(r"\w+")
+_SENTENCE_END = (".", "!", "?", "\u2026", ":", ";", ",", '"', "\u201d", "\u201c", "\u00bb", ")")
+
+Line = tuple[int, str]  # (1-based line number, text without trailing whitespace)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sections:
+    front: dict[str, tuple[int, str]]
+    title: Line
+    body: list[Line]
+    marker: Line | None
+    related: list[Line]
+
+
+def parse_seed(text: str, *, name: str, site: Site, path: str | None = None) -> Article:
+    """Parse the text of the seed file called ``name`` into an article.
+
+    ``published`` comes from the front matter, else the file name's
+    ``YYYY-MM-DD-`` prefix, else stays ``None`` for the build to fill from
+    the state database. Raises :class:`SeedError` naming ``path`` (default
+    ``name``), the reason and the line.
+    """
+    where = path or name
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    slug = slugify(stem)
+    if not slug:
+        raise SeedError(where, f"file name {name!r} gives an empty slug")
+    sections = _split(text, where)
+    front = sections.front
+    paragraphs: list[str] = []
+    credits: list[Credit] = []
+    for lineno, line in sections.body:
+        if is_strong_credit_line(line) or (
+            is_weak_credit_line(line) and _only_credits_after(lineno, sections.body)
+        ):
+            credits.extend(parse_credit_line(line))
+        else:
+            paragraphs.append(line)
+    if not paragraphs:
+        raise SeedError(where, "title but no body", sections.title[0])
+    if "author" in front:
+        credits.insert(0, Credit("author", front["author"][1]))
+    zone = _zone(site, where)
+    published = _published(front, name, zone, where, slug)
+    language = _language(front, sections, paragraphs, site, where)
+    title = front["title"][1] if "title" in front else sections.title[1].strip()
+    return Article(
+        id=f"{site.id_prefix}{slug}",
+        slug=slug,
+        link=_url(front["url"], where) if "url" in front else f"{site.base_url}{slug}",
+        title=title,
+        language=language,
+        paragraphs=tuple(p.strip() for p in paragraphs),
+        credits=tuple(dict.fromkeys(credits)),
+        related=_related(sections.related, site),
+        published=published,
+        updated=published,
+        tags=_tags(front),
+        image=_url(front["image"], where, base=site.base_url) if "image" in front else None,
+    )
+
+
+def _split(text: str, where: str) -> _Sections:
+    lines = [(n, line.rstrip()) for n, line in enumerate(text.lstrip("\ufeff").split("\n"), 1)]
+    content = [(n, line) for n, line in lines if line.strip()]
+    if not content:
+        raise SeedError(where, "empty: no title, no body")
+    front: dict[str, tuple[int, str]] = {}
+    if content[0][1].strip() == "---":
+        front, content = _front_matter(content, where)
+        if not content:
+            raise SeedError(where, "front matter but no title and no body")
+    title, rest = content[0], content[1:]
+    for index, (lineno, line) in enumerate(rest):
+        if related_marker_languages(line):
+            return _Sections(front, title, rest[:index], (lineno, line), rest[index + 1:])
+    return _Sections(front, title, rest, None, [])
+
+
+def _front_matter(content: list[Line], where: str) -> tuple[dict[str, tuple[int, str]], list[Line]]:
+    end = next((i for i, (_, line) in enumerate(content[1:], 1) if line.strip() == "---"), None)
+    if end is None:
+        raise SeedError(where, "front matter is never closed with '---'", content[0][0])
+    front: dict[str, tuple[int, str]] = {}
+    for lineno, line in content[1:end]:
+        key, colon, value = line.partition(":")
+        key = key.strip().lower()
+        if not colon or not key:
+            raise SeedError(where, f"front matter: expected 'key: value', got {line.strip()!r}", lineno)
+        if key not in FRONT_MATTER_KEYS:
+            known = ", ".join(FRONT_MATTER_KEYS)
+            raise SeedError(where, f"front matter: unknown key {key!r} (known: {known})", lineno)
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        if not value:
+            raise SeedError(where, f"front matter: {key!r} has no value", lineno)
+        front[key] = (lineno, value)
+    return front, content[end + 1:]
+
+
+def _only_credits_after(lineno: int, body: list[Line]) -> bool:
+    """True when every body line after ``lineno`` is a credit line too."""
+    return all(
+        is_strong_credit_line(line) or is_weak_credit_line(line) for n, line in body if n > lineno
+    )
+
+
+def _related(lines: list[Line], site: Site) -> tuple[RelatedStory, ...]:
+    stories: list[RelatedStory] = []
+    title: str | None = None
+    teaser: list[str] = []
+    link_text: str | None = None
+    closed = False
+
+    def flush() -> None:
+        if title is not None:
+            url = f"{site.base_url}{slugify(title)}"
+            stories.append(RelatedStory(title, tuple(teaser), url, link_text))
+
+    for _, raw in lines:
+        line = raw.strip()
+        phrase = LINK_PHRASE_RE.search(line)
+        text = line[: phrase.start()].strip() if phrase else line
+        if title is None or closed or (phrase is None and _looks_like_title(line)):
+            flush()
+            title, teaser, link_text, closed = (text or line), [], None, False
+            if phrase and text:
+                link_text, closed = phrase.group(1), True
+            continue
+        if text:
+            teaser.append(text)
+        if phrase:
+            link_text, closed = phrase.group(1), True
+    flush()
+    return tuple(stories)
+
+
+def _looks_like_title(line: str) -> bool:
+    return len(line.split()) <= 20 and not line.endswith(_SENTENCE_END)
+
+
+def _zone(site: Site, where: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(site.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SeedError(where, f"unknown time zone {site.timezone!r}") from None
+
+
+def _published(front: dict[str, tuple[int, str]], name: str, zone: ZoneInfo, where: str, slug: str) -> datetime | None:
+    if "date" in front:
+        lineno, value = front["date"]
+        try:
+            if len(value) == 10:
+                return _day_time(date.fromisoformat(value), zone, slug)
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise SeedError(where, f"front matter: date {value!r} is not ISO 8601 (YYYY-MM-DD[ HH:MM[+01:00]])", lineno) from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+    match = _FILE_DATE_RE.match(name)
+    if match is None:
+        return None
+    try:
+        day = date(*(int(g) for g in match.groups()))
+    except ValueError:
+        raise SeedError(where, f"file name date {match.group(0)} is not a calendar date") from None
+    return _day_time(day, zone, slug)
+
+
+def _day_time(day: date, zone: ZoneInfo, slug: str) -> datetime:
+    """A day without a time → a time of that day derived from the slug.
+
+    Entries of the same day must not share one ``updated`` (the W3C validator
+    warns, ``DuplicateUpdated``), and the time must never change between
+    builds or machines: so it is a hash of the slug, not a clock reading.
+    """
+    seconds = int.from_bytes(hashlib.sha256(slug.encode()).digest()[:8], "big") % 86400
+    return datetime.combine(day, time(0, 0), tzinfo=zone) + timedelta(seconds=seconds)
+
+
+def _language(front: dict[str, tuple[int, str]], sections: _Sections, paragraphs: list[str], site: Site, where: str) -> str:
+    """Front matter ``lang``, else the language whose markers and words the seed uses."""
+    if "lang" in front:
+        lineno, value = front["lang"]
+        if not _LANG_RE.match(value):
+            raise SeedError(where, f"front matter: lang {value!r} is not a language tag such as 'sl' or 'en-GB'", lineno)
+        return value.lower() if "-" not in value else value
+    scores: Counter[str] = Counter()
+    if sections.marker:
+        scores.update({lang: 5 for lang in related_marker_languages(sections.marker[1])})
+    for _, line in sections.related:
+        if phrase := LINK_PHRASE_RE.search(line):
+            folded = phrase.group(1).casefold()
+            scores.update({lex.language: 3 for lex in LEXICONS if folded in lex.link_phrases})
+    words = Counter(w.casefold() for text in (sections.title[1], *paragraphs) for w in _WORD_RE.findall(text))
+    for lex in LEXICONS:
+        scores[lex.language] += sum(words[w] for w in lex.stopwords)
+    for _, line in sections.body:
+        if label := LABEL_RE.match(line):
+            scores.update({lex.language: 1 for lex in LEXICONS if label.group(1).casefold() in lex.labels})
+    fallback = site.language or "en"
+    best = max(scores.values(), default=0)
+    if best <= 0:
+        return fallback
+    leaders = [lex.language for lex in LEXICONS if scores[lex.language] == best]
+    return fallback if fallback in leaders else leaders[0]
+
+
+def _url(value: tuple[int, str], where: str, base: str | None = None) -> str:
+    lineno, text = value
+    if base and "://" not in text:
+        text = base + text.lstrip("/")
+    if not re.match(r"^https?://[^\s/]+", text):
+        raise SeedError(where, f"front matter: {text!r} is not an http(s) URL", lineno)
+    return to_uri(text)
+
+
+def _tags(front: dict[str, tuple[int, str]]) -> tuple[str, ...]:
+    if "tags" not in front:
+        return ()
+    raw = front["tags"][1].strip().strip("[]")
+    tags = (t.strip().strip("'\"").strip() for t in raw.split(","))
+    return tuple(dict.fromkeys(t for t in tags if t))

@@ -1,0 +1,189 @@
+"""Articles → Atom 1.0 and RSS 2.0 bytes, with feedgen (pure; the only module that imports it).
+
+feedgen 1.0 needs four corrections, made here and nowhere else:
+
+* every date defaults to "now": all of them are set from the articles;
+* ``add_entry`` prepends: entries are added with ``order='append'`` in our order;
+* entry links lose ``rel``, ``type`` and ``title`` (lkiesow/python-feedgen#135):
+  the :class:`_EntryExtension` writes the alternate and related links itself;
+* there is no ``media:credit``: the same extension writes it.
+
+feedgen formats RFC 822 dates by switching the process-wide locale, so render
+on one thread at a time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from . import __version__
+from .content import content_html
+from .model import Article, Site
+from .slug import slugify
+
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+DCTERMS_NS = "http://purl.org/dc/terms/"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+ATOM_FILE = "atom.xml"
+RSS_FILE = "rss.xml"
+
+
+def feed_language(articles: Sequence[Article], site: Site) -> str:
+    """The configured language, else the most common one among the articles (ties: alphabetical)."""
+    if site.language:
+        return site.language
+    counts = Counter(a.language for a in articles)
+    if not counts:
+        return "en"
+    return min(counts, key=lambda lang: (-counts[lang], lang))
+
+
+def render_feeds(articles: Sequence[Article], site: Site) -> dict[str, bytes]:
+    """Both feeds of ``articles``, in the order given: ``{file name: document bytes}``.
+
+    Every article must have ``published`` and ``updated`` set.
+    """
+    generator = _generator(articles, site)
+    _links(generator, site, ATOM_FILE, "application/atom+xml")
+    atom = generator.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    _links(generator, site, RSS_FILE, "application/rss+xml")
+    rss = generator.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    return {ATOM_FILE: atom, RSS_FILE: rss}
+
+
+def _links(fg: FeedGenerator, site: Site, name: str, media_type: str) -> None:
+    """Each document's own ``rel="self"``; the RSS channel <link> is the *last* link: alternate."""
+    fg.link(href=f"{site.feeds_url}{name}", rel="self", type=media_type, replace=True)
+    fg.link(href=site.base_url, rel="alternate", type="text/html")
+
+
+def _generator(articles: Sequence[Article], site: Site) -> FeedGenerator:
+    language = feed_language(articles, site)
+    fg = FeedGenerator()
+    fg.load_extension("dc", atom=False, rss=True)
+    fg.register_extension("seedfeed", _FeedExtension, _EntryExtension)
+    fg.id(f"{site.id_prefix}feeds/main")  # slugs have no "/": never an entry's id
+    fg.title(site.title)
+    fg.subtitle(site.description)
+    fg.author({"name": site.author})
+    fg.language(language)
+    fg.generator("seedfeed", version=__version__, uri="https://pypi.org/project/seedfeed/")
+    newest = max((_required(a.updated, a) for a in articles), default=None)
+    if newest is None:
+        raise ValueError("a feed needs at least one article")
+    fg.updated(newest)
+    fg.lastBuildDate(newest)
+    for article in articles:
+        _add_entry(fg, article, site, language)
+    return fg
+
+
+def _required(value: datetime | None, article: Article) -> datetime:
+    if value is None:
+        raise ValueError(f"{article.slug}: dates must be set before rendering")
+    return value
+
+
+def _add_entry(fg: FeedGenerator, article: Article, site: Site, feed_lang: str) -> None:
+    fe = fg.add_entry(order="append")
+    fe.id(article.id)
+    fe.guid(article.id, permalink=False)
+    fe.title(article.title)
+    fe.link(href=article.link, rel="alternate")
+    fe.published(_required(article.published, article))
+    fe.updated(_required(article.updated, article))
+    fe.summary(article.lead)
+    fe.content(content_html(article), type="html")
+    for credit in article.credits_by("author"):
+        fe.author({"name": credit.name})
+        fe.dc.dc_creator(credit.name)
+    for credit in article.credits_by("photo"):
+        fe.contributor({"name": credit.name})
+        fe.dc.dc_contributor(credit.name)
+    sources = article.credits_by("source")
+    if sources:
+        fe.source(url=site.source_url(sources[0].name, slugify(sources[0].name)), title=sources[0].name)
+    for tag in article.tags:
+        fe.category(term=tag, label=tag)
+    fe.seedfeed.set(article, feed_lang)
+
+
+class _FeedExtension(BaseExtension):  # type: ignore[misc]
+    """Declares the namespaces the entry extension writes into."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"media": MEDIA_NS, "dcterms": DCTERMS_NS}
+
+
+class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
+    """Writes what feedgen cannot: typed alternate and related links, media credits, languages."""
+
+    def __init__(self) -> None:
+        self._article: Article | None = None
+        self._feed_lang = ""
+
+    def set(self, article: Article, feed_lang: str) -> None:
+        self._article = article
+        self._feed_lang = feed_lang
+
+    def extend_ns(self) -> dict[str, str]:
+        return _FeedExtension().extend_ns()
+
+    def extend_atom(self, entry: Any) -> Any:
+        article = self._require()
+        for link in entry.findall("link"):  # feedgen drops rel: restore it
+            link.set("rel", "alternate")
+            link.set("type", "text/html")
+        anchor = entry.find("summary")
+        for story in article.related:
+            link = etree.Element("link", rel="related", type="text/html", href=story.url, title=story.title)
+            anchor.addprevious(link)
+        if article.language != self._feed_lang:
+            entry.set(XML_LANG, article.language)
+        source = entry.find("source")
+        if source is not None:  # the W3C validator wants id and updated in atom:source
+            href = source.find("link").get("href")
+            source.find("link").set("rel", "alternate")
+            etree.SubElement(source, "id").text = href
+            etree.SubElement(source, "updated").text = _require_date(article.updated).isoformat()
+        self._media(entry)
+        return entry
+
+    def extend_rss(self, item: Any) -> Any:
+        article = self._require()
+        for story in article.related:
+            etree.SubElement(item, f"{{{ATOM_NS}}}link", rel="related", type="text/html", href=story.url, title=story.title)
+        if article.updated != article.published:
+            etree.SubElement(item, f"{{{DCTERMS_NS}}}modified").text = _require_date(article.updated).isoformat()
+        if article.language != self._feed_lang:
+            etree.SubElement(item, "{http://purl.org/dc/elements/1.1/}language").text = article.language
+        self._media(item)
+        return item
+
+    def _media(self, parent: Any) -> None:
+        article = self._require()
+        if article.image:
+            etree.SubElement(parent, f"{{{MEDIA_NS}}}content", url=article.image, medium="image")
+        for credit in article.credits_by("photo"):
+            node = etree.SubElement(parent, f"{{{MEDIA_NS}}}credit", role="photographer", scheme="urn:ebu")
+            node.text = credit.name
+
+    def _require(self) -> Article:
+        if self._article is None:
+            raise ValueError("entry extension used before set()")
+        return self._article
+
+
+def _require_date(value: datetime | None) -> datetime:
+    if value is None:
+        raise ValueError("dates must be set before rendering")
+    return value

@@ -1,0 +1,75 @@
+"""Shared fixtures: the test seed corpus, a fixed clock, a site, and ``--update-golden``."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from seedfeed.config import Config
+from seedfeed.model import Site
+
+TESTS = Path(__file__).parent
+SEEDS = TESTS / "seeds"
+GOLDEN = TESTS / "golden"
+PROJECT = TESTS.parent
+SHIPPED_SEED = PROJECT / "seeds" / "2023-09-17-kim-jong-un-zakljucil-obisk-rusije.txt"
+NOW = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden", action="store_true",
+        help="rewrite the golden files (tests/seeds/*.json, tests/golden/*) from the current code",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+def site() -> Site:
+    return Site()
+
+
+@pytest.fixture
+def now() -> datetime:
+    return NOW
+
+
+@pytest.fixture
+def make_config(tmp_path: Path):
+    """A config whose seeds, output and state live in a fresh temporary directory."""
+
+    def make(seeds: Path | None = None, **site: object) -> Config:
+        seeds_dir = seeds or tmp_path / "seeds"
+        seeds_dir.mkdir(exist_ok=True)
+        return Config(
+            site=Site(**site),  # type: ignore[arg-type]
+            seeds=seeds_dir,
+            out=tmp_path / "feeds",
+            state=tmp_path / ".seedfeed" / "state.sqlite3",
+        )
+
+    return make
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A copy of the test seed corpus (good and bad seeds) that a test may change."""
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS, target, ignore=shutil.ignore_patterns("*.json"))
+    return target
+
+
+@pytest.fixture
+def shipped(tmp_path: Path) -> Path:
+    """A seeds directory holding only the shipped real article."""
+    target = tmp_path / "seeds"
+    target.mkdir()
+    shutil.copy(SHIPPED_SEED, target)
+    return target

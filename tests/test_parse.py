@@ -1,0 +1,204 @@
+"""The seed format: how a seed's lines become an article.
+
+Each ``tests/seeds/*.txt`` has its expected parse beside it as ``*.json``
+(for a bad seed: the error). A new shape is a new pair of files;
+``pytest --update-golden`` rewrites the JSON, to be reviewed in the diff.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from seedfeed.build import load_seed
+from seedfeed.credits import parse_credit_line
+from seedfeed.errors import SeedError
+from seedfeed.lexicon import LEXICONS, normalize, related_marker_languages
+from seedfeed.model import Credit, Site
+from seedfeed.parse import parse_seed
+
+from .conftest import SEEDS
+
+SEED_FILES = sorted(SEEDS.glob("*.txt"))
+
+
+def _as_json(path: Path) -> dict[str, object]:
+    try:
+        article = load_seed(path, Site()).article
+    except SeedError as error:
+        return {"error": error.reason, "line": error.line}
+    return json.loads(json.dumps(dataclasses.asdict(article), default=lambda v: v.isoformat()))
+
+
+@pytest.mark.parametrize("path", SEED_FILES, ids=lambda p: p.name)
+def test_seed_parses_as_its_golden_json(path: Path, update_golden: bool) -> None:
+    golden = path.with_suffix(".json")
+    actual = _as_json(path)
+    if update_golden:
+        golden.write_text(json.dumps(actual, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    assert actual == json.loads(golden.read_text(encoding="utf-8"))
+
+
+def test_every_test_seed_has_a_golden_json() -> None:
+    assert sorted(p.stem for p in SEEDS.glob("*.json")) == sorted(p.stem for p in SEED_FILES)
+
+
+def test_the_corpus_covers_every_bad_input_class() -> None:
+    errors = " | ".join(str(_as_json(p).get("error", "")) for p in SEED_FILES)
+    for reason in ("empty", "title but no body", "binary file", "undecodable", "control characters",
+                   "never closed", "unknown key", "not a calendar date"):
+        assert reason in errors
+
+
+def parse(text: str, name: str = "2024-01-02-test.txt", **site: object) -> object:
+    return parse_seed(text, name=name, site=Site(**site))  # type: ignore[arg-type]
+
+
+# --- title and body -----------------------------------------------------------------
+
+def test_first_non_blank_line_is_the_title_and_each_following_line_a_paragraph() -> None:
+    article = parse("\n\n  Title  \nFirst.\n\nSecond.\n")
+    assert article.title == "Title"
+    assert article.paragraphs == ("First.", "Second.")
+    assert article.lead == "First."
+
+
+def test_title_and_credit_and_related_lines_are_not_paragraphs() -> None:
+    article = parse("Title\nBody.\nVir: STA\nNe spreglejte…\nOther story\nTeaser.\n")
+    assert article.paragraphs == ("Body.",)
+
+
+def test_title_without_body_is_rejected_with_its_line() -> None:
+    with pytest.raises(SeedError) as caught:
+        parse("\n\nOnly a title\nVir: STA\n", name="x.txt")
+    assert (caught.value.reason, caught.value.line) == ("title but no body", 3)
+    assert str(caught.value) == "x.txt:3: title but no body"
+
+
+# --- credits --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("line", "credits"), [
+    ("vir Foto: Jackson Hink X Portal24",
+     [Credit("source", "Portal24"), Credit("photo", "Jackson Hink", "X")]),
+    ("Vir: STA Foto: Bobo", [Credit("source", "STA"), Credit("photo", "Bobo")]),
+    ("Foto: Ana Kovač/STA", [Credit("photo", "Ana Kovač", "STA")]),
+    ("Source: Reuters Photo: Jane Doe Instagram",
+     [Credit("source", "Reuters"), Credit("photo", "Jane Doe", "Instagram")]),
+    ("Source: Reuters, AP", [Credit("source", "Reuters"), Credit("source", "AP")]),
+    ("Izvor: Hina", [Credit("source", "Hina")]),
+    ("Quelle: dpa Foto: Max Mustermann", [Credit("source", "dpa"), Credit("photo", "Max Mustermann")]),
+    ("Извор: Танјуг", [Credit("source", "Танјуг")]),
+    ("Avtor: Janez Novak, Foto: Bobo", [Credit("author", "Janez Novak"), Credit("photo", "Bobo")]),
+    ("Vir: STA / Foto: Ana Vir", [Credit("source", "STA"), Credit("photo", "Ana Vir")]),
+    ("FOTO: Bobo", [Credit("photo", "Bobo")]),
+])
+def test_credit_line_is_parsed_into_role_name_and_via(line: str, credits: list[Credit]) -> None:
+    assert list(parse_credit_line(line)) == credits
+
+
+def test_colonless_short_label_line_is_a_credit_only_at_the_end_of_the_body() -> None:
+    assert parse("T\nBody.\nFoto STA\n").credits == (Credit("photo", "STA"),)
+    middle = parse("T\nFoto finish in Monaco\nBody.\n")
+    assert middle.paragraphs == ("Foto finish in Monaco", "Body.") and middle.credits == ()
+
+
+def test_front_matter_author_is_an_author_credit() -> None:
+    article = parse("---\nauthor: Janez Novak\n---\nT\nBody.\n")
+    assert article.credits == (Credit("author", "Janez Novak"),)
+
+
+# --- related stories ------------------------------------------------------------------
+
+@pytest.mark.parametrize("marker", [
+    "Ne spreglejte…", "Ne spreglejte...", "NE SPREGLEJTE", "ne spreglejte:", "Preberite tudi:",
+    "Don't miss", "Don’t miss…", "Read also:", "Related", "Pročitajte i", "Ne propustite",
+    "Lesen Sie auch", "Прочитајте још",
+])
+def test_related_markers_match_case_insensitively_with_dots_and_colon(marker: str) -> None:
+    assert related_marker_languages(marker)
+    article = parse(f"T\nBody.\n{marker}\nOther story\nIts teaser.\n")
+    assert [s.title for s in article.related] == ["Other story"]
+
+
+def test_link_phrase_ends_a_story_and_is_not_teaser_text() -> None:
+    article = parse("T\nBody.\nNe spreglejte…\nA\nTeaser one.\nTeaser two… več tukaj.\nB\nTeaser b.\n")
+    first, second = article.related
+    assert first.teaser == ("Teaser one.", "Teaser two…")
+    assert first.link_text == "več tukaj"
+    assert (second.title, second.teaser, second.link_text) == ("B", ("Teaser b.",), None)
+
+
+def test_related_url_is_the_site_url_of_the_title_slug() -> None:
+    article = parse("T\nBody.\nRelated\nŠolsko leto se začne\n", base_url="https://n.example/")
+    assert article.related[0].url == "https://n.example/solsko-leto-se-zacne"
+
+
+def test_every_lexicon_entry_is_written_in_normalized_form() -> None:
+    for lex in LEXICONS:
+        for word in (*lex.labels, *lex.related_markers, *lex.link_phrases):
+            assert normalize(word) == word, (lex.language, word)
+
+
+# --- ids, links, dates, language ------------------------------------------------------
+
+def test_id_and_link_come_from_the_file_name_not_the_title() -> None:
+    one = parse("Title one\nBody.\n", name="2024-01-02-čas-je.txt")
+    two = parse("A completely different title\nBody.\n", name="2024-01-02-čas-je.txt")
+    assert one.id == two.id == "tag:example.org,2026:2024-01-02-cas-je"
+    assert one.link == "https://example.org/2024-01-02-cas-je"
+
+
+def test_published_is_the_file_name_day_at_a_stable_time_derived_from_the_slug() -> None:
+    article = parse("T\nBody.\n", name="2023-09-17-a.txt")
+    again = parse("Other\nText.\n", name="2023-09-17-a.txt")
+    other = parse("T\nBody.\n", name="2023-09-17-b.txt")
+    assert article.published is not None and article.published.date().isoformat() == "2023-09-17"
+    assert article.published == again.published != other.published
+    assert article.updated == article.published
+
+
+def test_front_matter_date_overrides_the_file_name_date() -> None:
+    article = parse("---\ndate: 2024-03-01 18:30:00+01:00\n---\nT\nBody.\n", name="2020-01-01-x.txt")
+    assert article.published == datetime.fromisoformat("2024-03-01T18:30:00+01:00")
+
+
+def test_seed_without_any_date_leaves_published_to_the_build() -> None:
+    assert parse("T\nBody.\n", name="undated.txt").published is None
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Naslov\nTo je članek, ki ga je napisal novinar in je v slovenščini.\n", "sl"),
+    ("Headline\nThe minister said that the plan was ready for the vote.\n", "en"),
+    ("Titel\nDer Minister sagte, dass der Plan fertig ist und nicht mehr geändert wird.\n", "de"),
+    ("---\nlang: hr\n---\nNaslov\nThe text says otherwise.\n", "hr"),
+])
+def test_language_comes_from_front_matter_else_from_the_words_used(text: str, language: str) -> None:
+    assert parse(text).language == language
+
+
+def test_configured_language_is_the_fallback_when_nothing_matches() -> None:
+    assert parse("123\n456.\n", language="sl").language == "sl"
+
+
+@pytest.mark.parametrize(("front", "reason"), [
+    ("date: yesterday", "front matter: date 'yesterday' is not ISO 8601"),
+    ("lang: slovenian language", "is not a language tag"),
+    ("url: ftp://x", "is not an http(s) URL"),
+    ("title", "expected 'key: value'"),
+    ("title:", "'title' has no value"),
+])
+def test_bad_front_matter_values_are_rejected_with_the_line(front: str, reason: str) -> None:
+    with pytest.raises(SeedError) as caught:
+        parse(f"---\n{front}\n---\nT\nBody.\n")
+    assert reason in caught.value.reason
+    assert caught.value.line == 2
+
+
+def test_front_matter_urls_are_turned_into_ascii_uris() -> None:
+    article = parse("---\nurl: https://example.si/novice/čas\nimage: /slike/žaba.jpg\n---\nT\nBody.\n")
+    assert article.link == "https://example.si/novice/%C4%8Das"
+    assert article.image == "https://example.org/slike/%C5%BEaba.jpg"
