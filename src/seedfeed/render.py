@@ -14,9 +14,11 @@ on one thread at a time.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from html import escape
 from typing import Any
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -32,6 +34,8 @@ MEDIA_NS = "http://search.yahoo.com/mrss/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DCTERMS_NS = "http://purl.org/dc/terms/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+_MARKUP_LIKE = re.compile(r"[<>&]")
 
 ATOM_FILE = "atom.xml"
 RSS_FILE = "rss.xml"
@@ -101,7 +105,9 @@ def _add_entry(fg: FeedGenerator, article: Article, site: Site, feed_lang: str) 
     fe.link(href=article.link, rel="alternate")
     fe.published(_required(article.published, article))
     fe.updated(_required(article.updated, article))
-    fe.summary(article.lead)
+    # HTML-escaped in both formats: RSS <description> is HTML by convention, so
+    # text that looks like markup must reach readers as text.
+    fe.summary(escape(article.lead, quote=False), type="html")
     fe.content(content_html(article), type="html")
     for credit in article.credits_by("author"):
         fe.author({"name": credit.name})
@@ -140,6 +146,10 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
 
     def extend_atom(self, entry: Any) -> Any:
         article = self._require()
+        title = entry.find("title")
+        if _MARKUP_LIKE.search(title.text):  # say "html" so no reader takes "<b>" in a title for markup
+            title.set("type", "html")
+            title.text = escape(title.text, quote=False)
         for link in entry.findall("link"):  # feedgen drops rel: restore it
             link.set("rel", "alternate")
             link.set("type", "text/html")

@@ -1,0 +1,216 @@
+"""Building the feeds: goldens, determinism, atomic replacement, state, bad seeds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from seedfeed import publish as publish_module
+from seedfeed.build import build
+from seedfeed.errors import ConfigError, PublishError
+
+from .conftest import GOLDEN, NOW
+
+GOOD_SEEDS = 10
+BAD_SEEDS = 8
+
+
+def _outputs(config) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(config.out.iterdir())}
+
+
+def test_corpus_feeds_equal_the_golden_files(corpus, make_config, update_golden) -> None:
+    config = make_config(corpus)
+    report = build(config, now=NOW)
+    assert (report.seeds, report.articles, len(report.rejected)) == (GOOD_SEEDS + BAD_SEEDS, GOOD_SEEDS, BAD_SEEDS)
+    for name, data in _outputs(config).items():
+        if update_golden:
+            (GOLDEN / name).write_bytes(data)
+        assert data == (GOLDEN / name).read_bytes(), f"{name} differs from tests/golden/{name}"
+
+
+def test_bad_seeds_cost_only_themselves(corpus, make_config) -> None:
+    report = build(make_config(corpus), now=NOW)
+    assert sorted(Path(e.path).name for e in report.rejected) == sorted(
+        p.name for p in corpus.glob("*.txt") if p.name.startswith("bad-") or "-13-45-" in p.name
+    )
+    assert len(feedparser.parse(make_config(corpus).out / "atom.xml").entries) == GOOD_SEEDS
+
+
+def test_second_build_writes_nothing_and_keeps_mtimes(corpus, make_config) -> None:
+    config = make_config(corpus)
+    build(config, now=NOW)
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in config.out.iterdir()}
+    report = build(config, now=NOW + timedelta(hours=5))
+    assert report.written == ()
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in config.out.iterdir()} == before
+
+
+def test_same_seeds_give_byte_identical_feeds_from_a_fresh_state(corpus, make_config, tmp_path) -> None:
+    config = make_config(corpus)
+    build(config, now=NOW)
+    first = _outputs(config)
+    shutil.rmtree(config.out)
+    config.state.unlink()
+    build(config, now=NOW + timedelta(days=30))
+    assert _outputs(config) == first
+
+
+def test_ids_do_not_change_when_the_state_database_is_lost(corpus, make_config) -> None:
+    config = make_config(corpus)
+    (corpus / "undated-article.txt").write_text("Undated\nBody text.\n", encoding="utf-8")
+    build(config, now=NOW)
+    ids = [e.id for e in feedparser.parse(config.out / "atom.xml").entries]
+    config.state.unlink()
+    build(config, now=NOW + timedelta(days=3))
+    assert sorted(e.id for e in feedparser.parse(config.out / "atom.xml").entries) == sorted(ids)
+
+
+def test_editing_a_seed_keeps_its_id_and_moves_its_updated(corpus, make_config) -> None:
+    config = make_config(corpus)
+    build(config, now=NOW)
+    seed = corpus / "2024-05-10-election-results-announced.txt"
+    seed.write_text(seed.read_text().replace("Election results", "Final election results"))
+    later = NOW + timedelta(hours=2)
+    build(config, now=later)
+    entry = next(e for e in feedparser.parse(config.out / "atom.xml").entries if "election" in e.id)
+    assert entry.id == "tag:example.org,2026:2024-05-10-election-results-announced"
+    assert entry.title == "Final election results announced after a long night"
+    assert entry.updated == later.isoformat()
+    assert entry.published.startswith("2024-05-10")
+
+
+def test_unedited_article_keeps_updated_equal_to_published(shipped, make_config) -> None:
+    config = make_config(shipped)
+    build(config, now=NOW)
+    build(config, now=NOW + timedelta(days=1))
+    entry = feedparser.parse(config.out / "atom.xml").entries[0]
+    assert entry.updated == entry.published
+
+
+def test_feed_updated_is_the_newest_entry_change_not_the_clock(corpus, make_config) -> None:
+    config = make_config(corpus)
+    build(config, now=NOW)
+    feed = feedparser.parse(config.out / "atom.xml")
+    assert feed.feed.updated == max(e.updated for e in feed.entries)
+    assert not feed.feed.updated.startswith(NOW.date().isoformat())
+
+
+def test_deleted_seed_disappears_from_the_feeds(corpus, make_config) -> None:
+    config = make_config(corpus)
+    build(config, now=NOW)
+    (corpus / "2024-06-01-poplave-u-zagrebu.txt").unlink()
+    report = build(config, now=NOW + timedelta(minutes=1))
+    assert report.removed == 1
+    ids = [e.id for e in feedparser.parse(config.out / "rss.xml").entries]
+    assert not any("poplave" in i for i in ids) and len(ids) == GOOD_SEEDS - 1
+
+
+def test_undated_seed_is_published_when_first_seen_and_keeps_that_date(shipped, make_config) -> None:
+    config = make_config(shipped)
+    (shipped / "undated.txt").write_text("Undated\nBody text.\n", encoding="utf-8")
+    build(config, now=NOW)
+    build(config, now=NOW + timedelta(days=2))
+    entry = next(e for e in feedparser.parse(config.out / "atom.xml").entries if e.id.endswith(":undated"))
+    assert entry.published == NOW.isoformat() == entry.updated
+
+
+def test_entries_are_newest_first_with_slug_tie_break_and_limited(corpus, make_config) -> None:
+    config = make_config(corpus, limit=3)
+    build(config, now=NOW)
+    entries = feedparser.parse(config.out / "atom.xml").entries
+    assert [e.id.rsplit(":", 1)[1] for e in entries] == [
+        "2024-08-02-djokovic-osvojio-turnir", "2024-08-01-neue-bruecke-ueber-die-save", "2024-07-01-html-like-text",
+    ]
+
+
+def test_related_stories_link_to_the_corpus_article_with_the_same_title(corpus, make_config) -> None:
+    config = make_config(corpus)
+    build(config, now=NOW)
+    entries = {e.id.rsplit(":", 1)[1]: e for e in feedparser.parse(config.out / "atom.xml").entries}
+    shipped = entries["2023-09-17-kim-jong-un-zakljucil-obisk-rusije"]
+    other = entries["2023-09-13-kim-jong-un-in-putin-v-boju-proti-imperializmu"]
+    assert [link.href for link in shipped.links if link.rel == "related"] == [other.link]
+    assert [link.href for link in other.links if link.rel == "related"][0] == shipped.link
+
+
+def test_failed_verification_leaves_the_previous_feeds_intact(corpus, make_config, monkeypatch) -> None:
+    config = make_config(corpus)
+    build(config, now=NOW)
+    before = _outputs(config)
+    (corpus / "2024-09-01-new.txt").write_text("New\nBody.\n", encoding="utf-8")
+
+    def broken(out, documents, verify):
+        return real(out, {name: data.replace(b"<title>", b"<title", 1) for name, data in documents.items()}, verify)
+
+    real = publish_module.publish
+    monkeypatch.setattr(publish_module, "publish", broken)
+    with pytest.raises(PublishError, match="failed verification"):
+        build(config, now=NOW)
+    assert _outputs(config) == before
+    assert not [p for p in config.out.iterdir() if p.name.startswith(".")], "temporary files left behind"
+
+
+def test_unwritable_output_is_a_publish_error_and_nothing_changes(corpus, make_config) -> None:
+    if os.geteuid() == 0:
+        config = make_config(corpus)
+        config.out.parent.mkdir(exist_ok=True)
+        config.out.write_text("not a directory")
+        with pytest.raises(PublishError, match="cannot"):
+            build(config, now=NOW)
+        assert config.out.read_text() == "not a directory"
+        return
+    config = make_config(corpus)
+    build(config, now=NOW)
+    config.out.chmod(0o555)
+    (corpus / "2024-09-01-new.txt").write_text("New\nBody.\n", encoding="utf-8")
+    try:
+        with pytest.raises(PublishError):
+            build(config, now=NOW)
+    finally:
+        config.out.chmod(0o755)
+
+
+def test_published_files_are_world_readable(shipped, make_config) -> None:
+    config = make_config(shipped)
+    build(config, now=NOW)
+    assert {oct(p.stat().st_mode & 0o777) for p in config.out.iterdir()} == {"0o644"}
+
+
+def test_missing_or_empty_seeds_directory_is_a_clear_error(make_config) -> None:
+    config = make_config()
+    with pytest.raises(ConfigError, match=r"no seed files \(\*\.txt\)"):
+        build(config, now=NOW)
+    config.seeds.rmdir()
+    with pytest.raises(ConfigError, match="seeds directory does not exist"):
+        build(config, now=NOW)
+
+
+def test_all_seeds_rejected_publishes_nothing(make_config) -> None:
+    config = make_config()
+    (config.seeds / "bad.txt").write_bytes(b"")
+    report = build(config, now=NOW)
+    assert len(report.rejected) == 1 and report.written == ()
+    assert not config.out.exists()
+
+
+def test_duplicate_slug_rejects_the_second_seed(make_config) -> None:
+    config = make_config()
+    (config.seeds / "Čas.txt").write_text("A\nBody.\n", encoding="utf-8")
+    (config.seeds / "cas.txt").write_text("B\nBody.\n", encoding="utf-8")
+    report = build(config, now=NOW)
+    assert report.articles == 1
+    assert "slug 'cas' is already used" in report.rejected[0].reason
+
+
+def test_state_lives_beside_the_seeds_not_in_the_output(tmp_path, shipped) -> None:
+    from seedfeed.config import load_config
+
+    config = load_config(None, cwd=tmp_path)
+    assert config.state == tmp_path / ".seedfeed" / "state.sqlite3"
+    assert not config.state.is_relative_to(config.out)
