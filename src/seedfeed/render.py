@@ -172,8 +172,8 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
         article = self._require()
         for story in article.related:
             etree.SubElement(item, f"{{{ATOM_NS}}}link", rel="related", type="text/html", href=story.url, title=story.title)
-        if article.updated != article.published:
-            etree.SubElement(item, f"{{{DCTERMS_NS}}}modified").text = _require_date(article.updated).isoformat()
+        # RSS has no item "updated": dcterms:modified carries it (feedparser: entry.updated).
+        etree.SubElement(item, f"{{{DCTERMS_NS}}}modified").text = _require_date(article.updated).isoformat()
         if article.language != self._feed_lang:
             etree.SubElement(item, "{http://purl.org/dc/elements/1.1/}language").text = article.language
         self._media(item)

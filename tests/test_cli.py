@@ -1,0 +1,119 @@
+"""The command line: what a publisher types, what it prints, and the exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from seedfeed.cli import EXIT_OK, EXIT_PUBLISH, EXIT_REJECTED, EXIT_USAGE, main
+
+from .conftest import SEEDS, SHIPPED_SEED
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A publisher's directory with the shipped seed and no configuration, as the cwd."""
+    (tmp_path / "seeds").mkdir()
+    shutil.copy(SHIPPED_SEED, tmp_path / "seeds")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_build_with_no_configuration_publishes_both_feeds(project, capsys) -> None:
+    assert main(["build"]) == EXIT_OK
+    assert sorted(p.name for p in (project / "feeds").iterdir()) == ["atom.xml", "rss.xml"]
+    out = capsys.readouterr()
+    assert "1 of 1 articles in the feeds" in out.out and "wrote atom.xml, rss.xml" in out.out
+    assert out.err == ""
+
+
+def test_quiet_build_prints_nothing_on_success(project, capsys) -> None:
+    assert main(["build", "--quiet"]) == EXIT_OK
+    assert capsys.readouterr() == ("", "")
+
+
+def test_each_bad_seed_is_one_line_on_stderr_and_exit_1(project, capsys) -> None:
+    for name in ("bad-empty.txt", "bad-title-only.txt", "bad-binary.txt"):
+        shutil.copy(SEEDS / name, project / "seeds")
+    assert main(["build"]) == EXIT_REJECTED
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 3
+    assert any(line.endswith("bad-title-only.txt:1: title but no body") for line in err)
+    assert all(line.startswith("seedfeed: error: ") and "seeds/bad-" in line for line in err)
+    assert (project / "feeds" / "atom.xml").exists()
+
+
+def test_legacy_encoding_is_a_warning_naming_the_file(project, capsys) -> None:
+    shutil.copy(SEEDS / "2024-06-02-solsko-leto-windows-1250.txt", project / "seeds")
+    assert main(["build"]) == EXIT_OK
+    assert "2024-06-02-solsko-leto-windows-1250.txt: not UTF-8; decoded as cp1250" in capsys.readouterr().err
+
+
+def test_missing_seeds_directory_is_exit_2_with_a_clear_message(project, capsys) -> None:
+    assert main(["build", "--seeds", "nowhere"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "nowhere: seeds directory does not exist" in err and "Traceback" not in err
+
+
+def test_bad_configuration_is_exit_2(project, capsys) -> None:
+    (project / "seedfeed.toml").write_text("[site]\nlimit = 'many'\n")
+    assert main(["build"]) == EXIT_USAGE
+    assert "site.limit must be a int" in capsys.readouterr().err
+
+
+def test_unwritable_output_is_exit_3(project, capsys) -> None:
+    (project / "feeds").write_text("a file where the directory should be")
+    assert main(["build"]) == EXIT_PUBLISH
+    assert "previous feeds were left in place" in capsys.readouterr().err
+
+
+def test_flags_override_the_configuration_file(project) -> None:
+    (project / "seedfeed.toml").write_text('[paths]\nout = "public"\n[site]\ntitle = "Novice"\n')
+    assert main(["build", "--out", "elsewhere"]) == EXIT_OK
+    assert (project / "elsewhere" / "atom.xml").exists() and not (project / "public").exists()
+    assert b"<title>Novice</title>" in (project / "elsewhere" / "atom.xml").read_bytes()
+
+
+def test_parse_json_prints_the_article_with_the_documented_keys(project, capsys) -> None:
+    assert main(["parse", str(project / "seeds" / SHIPPED_SEED.name), "--json"]) == EXIT_OK
+    article = json.loads(capsys.readouterr().out)
+    assert {"id", "slug", "title", "language", "paragraphs", "credits", "related",
+            "published", "updated", "link"} <= set(article)
+    assert article["credits"][1] == {"role": "photo", "name": "Jackson Hink", "via": "X"}
+    assert article["related"][0]["teaser"][1].endswith("zadevah…")
+
+
+def test_parse_of_a_bad_seed_is_exit_1(project, capsys) -> None:
+    assert main(["parse", str(SEEDS / "bad-empty.txt")]) == EXIT_REJECTED
+    assert "bad-empty.txt: empty" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [[], ["build"], ["parse"]])
+def test_every_command_has_help_that_explains(command, capsys) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main([*command, "--help"])
+    assert caught.value.code == 0
+    out = capsys.readouterr().out
+    assert "exit codes:" in out and len(out.splitlines()) > 8
+
+
+def test_no_command_prints_help_and_exits_2(capsys) -> None:
+    assert main([]) == EXIT_USAGE
+    assert "usage: seedfeed" in capsys.readouterr().err
+
+
+def test_python_dash_m_seedfeed_runs_the_same_cli(project) -> None:
+    result = subprocess.run([sys.executable, "-m", "seedfeed", "build", "-q"], capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert (project / "feeds" / "rss.xml").exists()
+
+
+def test_console_script_is_installed() -> None:
+    script = shutil.which("seedfeed", path=str(__import__("pathlib").Path(sys.executable).parent))
+    assert script is not None
+    result = subprocess.run([script, "--version"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and result.stdout.startswith("seedfeed ")

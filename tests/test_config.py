@@ -1,0 +1,71 @@
+"""seedfeed.toml: defaults that work without a file; every mistake is a clear ConfigError."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from seedfeed.config import load_config
+from seedfeed.errors import ConfigError
+
+
+def test_no_file_gives_working_defaults(tmp_path: Path) -> None:
+    config = load_config(None, cwd=tmp_path)
+    assert (config.seeds, config.out) == (tmp_path / "seeds", tmp_path / "feeds")
+    assert config.site.base_url == "https://example.org/"
+    assert config.site.feeds_url == "https://example.org/feeds/"
+    assert config.site.id_prefix == "tag:example.org,2026:"
+    assert config.site.limit == 50
+
+
+def test_file_values_and_paths_relative_to_the_file(tmp_path: Path) -> None:
+    conf = tmp_path / "site" / "seedfeed.toml"
+    conf.parent.mkdir()
+    conf.write_text(
+        '[site]\ntitle = "Novice"\nbase_url = "https://novice.example.si"\nlanguage = "sl"\nlimit = 10\n'
+        'timezone = "Europe/Ljubljana"\n[paths]\nseeds = "in"\nout = "/srv/www/feeds"\nstate = "st/db"\n'
+        '[sources]\nSTA = "https://www.sta.si/rss"\n'
+    )
+    config = load_config(conf)
+    assert config.seeds == conf.parent / "in"
+    assert config.out == Path("/srv/www/feeds")
+    assert config.state == conf.parent / "st" / "db"
+    assert config.site.base_url == "https://novice.example.si/"
+    assert config.site.id_prefix == "tag:novice.example.si,2026:"
+    assert config.site.source_url("STA", "sta") == "https://www.sta.si/rss"
+    assert config.site.source_url("Portal24", "portal24") == "https://novice.example.si/feeds/sources/portal24.rss.xml"
+
+
+def test_seedfeed_toml_in_the_current_directory_is_read(tmp_path: Path) -> None:
+    (tmp_path / "seedfeed.toml").write_text('[site]\ntitle = "Here"\n')
+    assert load_config(None, cwd=tmp_path).site.title == "Here"
+
+
+def test_flags_override_paths(tmp_path: Path) -> None:
+    config = load_config(None, seeds=Path("a"), out=Path("b"), cwd=tmp_path)
+    assert (config.seeds, config.out) == (Path("a"), Path("b"))
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[site\n", "not valid TOML"),
+    ("[site]\ntitel = 'x'\n", "unknown key site.titel"),
+    ("[paths]\nseed = 'x'\n", "unknown key paths.seed"),
+    ("[other]\n", "unknown key other"),
+    ("[site]\nlimit = 0\n", "site.limit must be at least 1"),
+    ("[site]\nlimit = true\n", "site.limit must be a int"),
+    ("[site]\nbase_url = 'example.org'\n", "site.base_url must be an ASCII http(s) URL"),
+    ("[site]\ntimezone = 'Mars/Olympus'\n", "not an IANA time zone"),
+    ("[sources]\nSTA = 1\n", "every [sources] value must be a URL string"),
+])
+def test_configuration_mistakes_are_config_errors(tmp_path: Path, text: str, message: str) -> None:
+    conf = tmp_path / "seedfeed.toml"
+    conf.write_text(text)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(conf)
+
+
+def test_missing_named_configuration_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such configuration file"):
+        load_config(tmp_path / "nope.toml")
