@@ -21,7 +21,8 @@ NOW = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--update-golden", action="store_true",
+        "--update-golden",
+        action="store_true",
         help="rewrite the golden files (tests/seeds/*.json, tests/golden/*) from the current code",
     )
 

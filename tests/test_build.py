@@ -125,7 +125,9 @@ def test_entries_are_newest_first_with_slug_tie_break_and_limited(corpus, make_c
     build(config, now=NOW)
     entries = feedparser.parse(config.out / "atom.xml").entries
     assert [e.id.rsplit(":", 1)[1] for e in entries] == [
-        "2024-08-02-djokovic-osvojio-turnir", "2024-08-01-neue-bruecke-ueber-die-save", "2024-07-01-html-like-text",
+        "2024-08-02-djokovic-osvojio-turnir",
+        "2024-08-01-neue-bruecke-ueber-die-save",
+        "2024-07-01-html-like-text",
     ]
 
 
@@ -136,7 +138,7 @@ def test_related_stories_link_to_the_corpus_article_with_the_same_title(corpus, 
     shipped = entries["2023-09-17-kim-jong-un-zakljucil-obisk-rusije"]
     other = entries["2023-09-13-kim-jong-un-in-putin-v-boju-proti-imperializmu"]
     assert [link.href for link in shipped.links if link.rel == "related"] == [other.link]
-    assert [link.href for link in other.links if link.rel == "related"][0] == shipped.link
+    assert next(link.href for link in other.links if link.rel == "related") == shipped.link
 
 
 def test_failed_verification_leaves_the_previous_feeds_intact(corpus, make_config, monkeypatch) -> None:

@@ -81,8 +81,18 @@ def test_flags_override_the_configuration_file(project) -> None:
 def test_parse_json_prints_the_article_with_the_documented_keys(project, capsys) -> None:
     assert main(["parse", str(project / "seeds" / SHIPPED_SEED.name), "--json"]) == EXIT_OK
     article = json.loads(capsys.readouterr().out)
-    assert {"id", "slug", "title", "language", "paragraphs", "credits", "related",
-            "published", "updated", "link"} <= set(article)
+    assert {
+        "id",
+        "slug",
+        "title",
+        "language",
+        "paragraphs",
+        "credits",
+        "related",
+        "published",
+        "updated",
+        "link",
+    } <= set(article)
     assert article["credits"][1] == {"role": "photo", "name": "Jackson Hink", "via": "X"}
     assert article["related"][0]["teaser"][1].endswith("zadevah…")
 
@@ -107,7 +117,9 @@ def test_no_command_prints_help_and_exits_2(capsys) -> None:
 
 
 def test_python_dash_m_seedfeed_runs_the_same_cli(project) -> None:
-    result = subprocess.run([sys.executable, "-m", "seedfeed", "build", "-q"], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "seedfeed", "build", "-q"], capture_output=True, text=True, check=False
+    )
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
     assert (project / "feeds" / "rss.xml").exists()
 

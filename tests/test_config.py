@@ -48,17 +48,20 @@ def test_flags_override_paths(tmp_path: Path) -> None:
     assert (config.seeds, config.out) == (Path("a"), Path("b"))
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("[site\n", "not valid TOML"),
-    ("[site]\ntitel = 'x'\n", "unknown key site.titel"),
-    ("[paths]\nseed = 'x'\n", "unknown key paths.seed"),
-    ("[other]\n", "unknown key other"),
-    ("[site]\nlimit = 0\n", "site.limit must be at least 1"),
-    ("[site]\nlimit = true\n", "site.limit must be a int"),
-    ("[site]\nbase_url = 'example.org'\n", "site.base_url must be an ASCII http(s) URL"),
-    ("[site]\ntimezone = 'Mars/Olympus'\n", "not an IANA time zone"),
-    ("[sources]\nSTA = 1\n", "every [sources] value must be a URL string"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[site\n", "not valid TOML"),
+        ("[site]\ntitel = 'x'\n", "unknown key site.titel"),
+        ("[paths]\nseed = 'x'\n", "unknown key paths.seed"),
+        ("[other]\n", "unknown key other"),
+        ("[site]\nlimit = 0\n", "site.limit must be at least 1"),
+        ("[site]\nlimit = true\n", "site.limit must be a int"),
+        ("[site]\nbase_url = 'example.org'\n", "site.base_url must be an ASCII http(s) URL"),
+        ("[site]\ntimezone = 'Mars/Olympus'\n", "not an IANA time zone"),
+        ("[sources]\nSTA = 1\n", "every [sources] value must be a URL string"),
+    ],
+)
 def test_configuration_mistakes_are_config_errors(tmp_path: Path, text: str, message: str) -> None:
     conf = tmp_path / "seedfeed.toml"
     conf.write_text(text)

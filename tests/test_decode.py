@@ -16,9 +16,14 @@ def test_legacy_central_european_encodings_decode_correctly(encoding: str) -> No
     assert (decoded.text, decoded.legacy_encoding) == (TEXT, encoding)
 
 
-@pytest.mark.parametrize("data", [
-    TEXT.encode("utf-8"), b"\xef\xbb\xbf" + TEXT.encode("utf-8"), TEXT.encode("utf-16"),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        TEXT.encode("utf-8"),
+        b"\xef\xbb\xbf" + TEXT.encode("utf-8"),
+        TEXT.encode("utf-16"),
+    ],
+)
 def test_unicode_with_or_without_byte_order_mark_is_not_legacy(data: bytes) -> None:
     decoded = decode(data, "x.txt")
     assert (decoded.text, decoded.legacy_encoding) == (TEXT, None)
@@ -35,12 +40,15 @@ def test_a_few_forbidden_control_characters_are_dropped() -> None:
     assert decoded.removed_controls == 2
 
 
-@pytest.mark.parametrize(("data", "reason"), [
-    (b"\x89PNG\r\n\x1a\n\x00\x00", "binary file: NUL byte at offset 8"),
-    (b"\xef\xbb\xbfok\xff", "undecodable utf-8 at byte 2"),
-    (b"T\n" + b"\x01\x02 x" * 50, "not text: 100 control characters"),
-    (b"x" * (MAX_SEED_BYTES + 1), "too large"),
-])
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "binary file: NUL byte at offset 8"),
+        (b"\xef\xbb\xbfok\xff", "undecodable utf-8 at byte 2"),
+        (b"T\n" + b"\x01\x02 x" * 50, "not text: 100 control characters"),
+        (b"x" * (MAX_SEED_BYTES + 1), "too large"),
+    ],
+)
 def test_bad_bytes_are_rejected_with_the_reason(data: bytes, reason: str) -> None:
     with pytest.raises(SeedError, match=reason) as caught:
         decode(data, "seeds/x.txt")

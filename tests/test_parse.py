@@ -49,8 +49,16 @@ def test_every_test_seed_has_a_golden_json() -> None:
 
 def test_the_corpus_covers_every_bad_input_class() -> None:
     errors = " | ".join(str(_as_json(p).get("error", "")) for p in SEED_FILES)
-    for reason in ("empty", "title but no body", "binary file", "undecodable", "control characters",
-                   "never closed", "unknown key", "not a calendar date"):
+    for reason in (
+        "empty",
+        "title but no body",
+        "binary file",
+        "undecodable",
+        "control characters",
+        "never closed",
+        "unknown key",
+        "not a calendar date",
+    ):
         assert reason in errors
 
 
@@ -59,6 +67,7 @@ def parse(text: str, name: str = "2024-01-02-test.txt", **site: object) -> objec
 
 
 # --- title and body -----------------------------------------------------------------
+
 
 def test_first_non_blank_line_is_the_title_and_each_following_line_a_paragraph() -> None:
     article = parse("\n\n  Title  \nFirst.\n\nSecond.\n")
@@ -81,21 +90,26 @@ def test_title_without_body_is_rejected_with_its_line() -> None:
 
 # --- credits --------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("line", "credits"), [
-    ("vir Foto: Jackson Hink X Portal24",
-     [Credit("source", "Portal24"), Credit("photo", "Jackson Hink", "X")]),
-    ("Vir: STA Foto: Bobo", [Credit("source", "STA"), Credit("photo", "Bobo")]),
-    ("Foto: Ana Kovač/STA", [Credit("photo", "Ana Kovač", "STA")]),
-    ("Source: Reuters Photo: Jane Doe Instagram",
-     [Credit("source", "Reuters"), Credit("photo", "Jane Doe", "Instagram")]),
-    ("Source: Reuters, AP", [Credit("source", "Reuters"), Credit("source", "AP")]),
-    ("Izvor: Hina", [Credit("source", "Hina")]),
-    ("Quelle: dpa Foto: Max Mustermann", [Credit("source", "dpa"), Credit("photo", "Max Mustermann")]),
-    ("Извор: Танјуг", [Credit("source", "Танјуг")]),
-    ("Avtor: Janez Novak, Foto: Bobo", [Credit("author", "Janez Novak"), Credit("photo", "Bobo")]),
-    ("Vir: STA / Foto: Ana Vir", [Credit("source", "STA"), Credit("photo", "Ana Vir")]),
-    ("FOTO: Bobo", [Credit("photo", "Bobo")]),
-])
+
+@pytest.mark.parametrize(
+    ("line", "credits"),
+    [
+        ("vir Foto: Jackson Hink X Portal24", [Credit("source", "Portal24"), Credit("photo", "Jackson Hink", "X")]),
+        ("Vir: STA Foto: Bobo", [Credit("source", "STA"), Credit("photo", "Bobo")]),
+        ("Foto: Ana Kovač/STA", [Credit("photo", "Ana Kovač", "STA")]),
+        (
+            "Source: Reuters Photo: Jane Doe Instagram",
+            [Credit("source", "Reuters"), Credit("photo", "Jane Doe", "Instagram")],
+        ),
+        ("Source: Reuters, AP", [Credit("source", "Reuters"), Credit("source", "AP")]),
+        ("Izvor: Hina", [Credit("source", "Hina")]),
+        ("Quelle: dpa Foto: Max Mustermann", [Credit("source", "dpa"), Credit("photo", "Max Mustermann")]),
+        ("Извор: Танјуг", [Credit("source", "Танјуг")]),
+        ("Avtor: Janez Novak, Foto: Bobo", [Credit("author", "Janez Novak"), Credit("photo", "Bobo")]),
+        ("Vir: STA / Foto: Ana Vir", [Credit("source", "STA"), Credit("photo", "Ana Vir")]),
+        ("FOTO: Bobo", [Credit("photo", "Bobo")]),
+    ],
+)
 def test_credit_line_is_parsed_into_role_name_and_via(line: str, credits: list[Credit]) -> None:
     assert list(parse_credit_line(line)) == credits
 
@@ -113,11 +127,25 @@ def test_front_matter_author_is_an_author_credit() -> None:
 
 # --- related stories ------------------------------------------------------------------
 
-@pytest.mark.parametrize("marker", [
-    "Ne spreglejte…", "Ne spreglejte...", "NE SPREGLEJTE", "ne spreglejte:", "Preberite tudi:",
-    "Don't miss", "Don’t miss…", "Read also:", "Related", "Pročitajte i", "Ne propustite",
-    "Lesen Sie auch", "Прочитајте још",
-])
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "Ne spreglejte…",
+        "Ne spreglejte...",
+        "NE SPREGLEJTE",
+        "ne spreglejte:",
+        "Preberite tudi:",
+        "Don't miss",
+        "Don’t miss…",
+        "Read also:",
+        "Related",
+        "Pročitajte i",
+        "Ne propustite",
+        "Lesen Sie auch",
+        "Прочитајте још",
+    ],
+)
 def test_related_markers_match_case_insensitively_with_dots_and_colon(marker: str) -> None:
     assert related_marker_languages(marker)
     article = parse(f"T\nBody.\n{marker}\nOther story\nIts teaser.\n")
@@ -145,6 +173,7 @@ def test_every_lexicon_entry_is_written_in_normalized_form() -> None:
 
 # --- ids, links, dates, language ------------------------------------------------------
 
+
 def test_id_and_link_come_from_the_file_name_not_the_title() -> None:
     one = parse("Title one\nBody.\n", name="2024-01-02-čas-je.txt")
     two = parse("A completely different title\nBody.\n", name="2024-01-02-čas-je.txt")
@@ -170,12 +199,15 @@ def test_seed_without_any_date_leaves_published_to_the_build() -> None:
     assert parse("T\nBody.\n", name="undated.txt").published is None
 
 
-@pytest.mark.parametrize(("text", "language"), [
-    ("Naslov\nTo je članek, ki ga je napisal novinar in je v slovenščini.\n", "sl"),
-    ("Headline\nThe minister said that the plan was ready for the vote.\n", "en"),
-    ("Titel\nDer Minister sagte, dass der Plan fertig ist und nicht mehr geändert wird.\n", "de"),
-    ("---\nlang: hr\n---\nNaslov\nThe text says otherwise.\n", "hr"),
-])
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Naslov\nTo je članek, ki ga je napisal novinar in je v slovenščini.\n", "sl"),
+        ("Headline\nThe minister said that the plan was ready for the vote.\n", "en"),
+        ("Titel\nDer Minister sagte, dass der Plan fertig ist und nicht mehr geändert wird.\n", "de"),
+        ("---\nlang: hr\n---\nNaslov\nThe text says otherwise.\n", "hr"),
+    ],
+)
 def test_language_comes_from_front_matter_else_from_the_words_used(text: str, language: str) -> None:
     assert parse(text).language == language
 
@@ -184,13 +216,16 @@ def test_configured_language_is_the_fallback_when_nothing_matches() -> None:
     assert parse("123\n456.\n", language="sl").language == "sl"
 
 
-@pytest.mark.parametrize(("front", "reason"), [
-    ("date: yesterday", "front matter: date 'yesterday' is not ISO 8601"),
-    ("lang: slovenian language", "is not a language tag"),
-    ("url: ftp://x", "is not an http(s) URL"),
-    ("title", "expected 'key: value'"),
-    ("title:", "'title' has no value"),
-])
+@pytest.mark.parametrize(
+    ("front", "reason"),
+    [
+        ("date: yesterday", "front matter: date 'yesterday' is not ISO 8601"),
+        ("lang: slovenian language", "is not a language tag"),
+        ("url: ftp://x", "is not an http(s) URL"),
+        ("title", "expected 'key: value'"),
+        ("title:", "'title' has no value"),
+    ],
+)
 def test_bad_front_matter_values_are_rejected_with_the_line(front: str, reason: str) -> None:
     with pytest.raises(SeedError) as caught:
         parse(f"---\n{front}\n---\nT\nBody.\n")

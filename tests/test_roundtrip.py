@@ -39,7 +39,8 @@ def test_shipped_seed_is_the_article_we_expect() -> None:
     assert ARTICLE.title == "Kim Jong Un zaključil šestdnevni obisk Rusije"
     assert len(ARTICLE.paragraphs) == 3
     assert [(c.role, c.name, c.via) for c in ARTICLE.credits] == [
-        ("source", "Portal24", None), ("photo", "Jackson Hink", "X"),
+        ("source", "Portal24", None),
+        ("photo", "Jackson Hink", "X"),
     ]
     assert [s.title for s in ARTICLE.related] == ["Kim Jong Un in Putin v boju proti imperializmu"]
 

@@ -21,12 +21,17 @@ A = "{http://www.w3.org/2005/Atom}"
 ATOM = GOLDEN / "atom.xml"
 RSS = GOLDEN / "rss.xml"
 KNOWN_NAMESPACES = {
-    "http://www.w3.org/2005/Atom", "http://purl.org/rss/1.0/modules/content/",
-    "http://purl.org/dc/elements/1.1/", "http://purl.org/dc/terms/", "http://search.yahoo.com/mrss/",
+    "http://www.w3.org/2005/Atom",
+    "http://purl.org/rss/1.0/modules/content/",
+    "http://purl.org/dc/elements/1.1/",
+    "http://purl.org/dc/terms/",
+    "http://search.yahoo.com/mrss/",
     "http://www.w3.org/XML/1998/namespace",
 }
-RFC822 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
-                    r"\d{4} \d\d:\d\d:\d\d [+-]\d{4}$")
+RFC822 = re.compile(
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"\d{4} \d\d:\d\d:\d\d [+-]\d{4}$"
+)
 
 
 def tree(path: Path) -> etree._Element:
@@ -50,6 +55,7 @@ def test_golden_feeds_pass_our_own_verification(path: Path, kind: str) -> None:
 
 
 # --- RFC 4287 rules the schema does not check ----------------------------------------
+
 
 def test_every_atom_date_has_a_time_zone() -> None:
     dates = [n.text for n in tree(ATOM).iter(f"{A}updated", f"{A}published")]
@@ -84,6 +90,7 @@ def test_atom_source_has_the_id_title_and_updated_the_validator_wants() -> None:
 
 
 # --- W3C Feed Validation Service rules ------------------------------------------------
+
 
 @pytest.mark.parametrize("path", [ATOM, RSS], ids=["atom", "rss"])
 def test_every_url_is_ascii(path: Path) -> None:
@@ -138,18 +145,22 @@ def test_links_inside_content_are_absolute() -> None:
 
 # --- the verifier refuses what must never be published ---------------------------------
 
+
 def _atom_with(old: str, new: str) -> bytes:
     data = ATOM.read_bytes().decode()
     assert old in data
     return data.replace(old, new, 1).encode()
 
 
-@pytest.mark.parametrize(("old", "new", "reason"), [
-    ("<updated>2024-08-02T11:23:55+00:00</updated>", "<updated>2024-08-02T11:23:55</updated>", "time zone"),
-    ("<author>\n    <name>seedfeed</name>\n  </author>", "", "no author"),
-    ("<title>seedfeed</title>", "", "RELAX NG"),
-    ("<title>seedfeed</title>", "<title>seedfeed", "well-formed"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        ("<updated>2024-08-02T11:23:55+00:00</updated>", "<updated>2024-08-02T11:23:55</updated>", "time zone"),
+        ("<author>\n    <name>seedfeed</name>\n  </author>", "", "no author"),
+        ("<title>seedfeed</title>", "", "RELAX NG"),
+        ("<title>seedfeed</title>", "<title>seedfeed", "well-formed"),
+    ],
+)
 def test_verifier_rejects_broken_atom(old: str, new: str, reason: str) -> None:
     with pytest.raises(VerifyError, match=reason):
         verify_feed(_atom_with(old, new), "atom")

@@ -57,8 +57,8 @@ def build(config: Config, *, now: datetime | None = None) -> Report:
     :class:`PublishError` when the feeds cannot be written (the previous
     ones then stay in place).
     """
-    from .render import render_feeds  # feedgen is imported only by a build that renders
     from .publish import publish
+    from .render import render_feeds  # feedgen is imported only by a build that renders
 
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     paths = seed_paths(config.seeds)
@@ -148,7 +148,9 @@ def load_seed(path: Path, site: Site) -> Loaded:
     return Loaded(article, hashlib.sha256(data).hexdigest())
 
 
-def assign_dates(loaded: Sequence[Loaded], previous: dict[str, Seen], now: datetime) -> tuple[list[Article], dict[str, Seen]]:
+def assign_dates(
+    loaded: Sequence[Loaded], previous: dict[str, Seen], now: datetime
+) -> tuple[list[Article], dict[str, Seen]]:
     """Fill ``published`` and ``updated`` from the seeds and the state (pure).
 
     ``published``: the seed's own date, else when the seed was first seen.
@@ -199,7 +201,8 @@ def link_related(articles: Sequence[Article]) -> list[Article]:
         by_title.setdefault(_title_key(article.title), article.link)
     return [
         replace(a, related=tuple(replace(s, url=by_title.get(_title_key(s.title), s.url)) for s in a.related))
-        if a.related else a
+        if a.related
+        else a
         for a in articles
     ]
 

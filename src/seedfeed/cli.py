@@ -66,8 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     noise.add_argument("-v", "--verbose", action="store_true", help="also log what each step does")
     noise.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors (for cron)")
     paths = argparse.ArgumentParser(add_help=False)
-    paths.add_argument("--config", type=Path, metavar="FILE",
-                       help="configuration file (default: ./seedfeed.toml if it exists, else built-in defaults)")
+    paths.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="configuration file (default: ./seedfeed.toml if it exists, else built-in defaults)",
+    )
     paths.add_argument("--seeds", type=Path, metavar="DIR", help="directory of seed articles, *.txt (default: seeds)")
     paths.add_argument("--out", type=Path, metavar="DIR", help="output directory for the feeds (default: feeds)")
 
@@ -82,7 +86,10 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     build_cmd = commands.add_parser(
-        "build", parents=[common, paths], epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        "build",
+        parents=[common, paths],
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         help="publish feeds/atom.xml and feeds/rss.xml from the seeds",
         description="Parse every seed and publish the Atom and RSS feeds. A feed whose bytes would not "
         "change is not rewritten; a new one is verified before it replaces the old one.",
@@ -90,7 +97,10 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.set_defaults(run=_run_build)
 
     parse_cmd = commands.add_parser(
-        "parse", parents=[common, paths], epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        "parse",
+        parents=[common, paths],
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         help="show how one seed file is understood",
         description="Parse one seed and print the article: title, language, paragraphs, credits, related "
         "stories, dates and link. Dates come from the seed alone (front matter or file name).",

@@ -32,8 +32,7 @@ def credit_line(article: Article) -> str:
     for credit in article.credits:
         groups.setdefault(credit.role, []).append(credit)
     return " · ".join(
-        f"{labels[role]}: " + ", ".join(_credit_name(c) for c in credits)
-        for role, credits in groups.items()
+        f"{labels[role]}: " + ", ".join(_credit_name(c) for c in credits) for role, credits in groups.items()
     )
 
 
@@ -56,7 +55,9 @@ def _related_item(story: RelatedStory) -> str:
     url = escape(story.url)
     html = f'<li><p><a href="{url}">{escape(story.title)}</a></p>'
     for index, line in enumerate(story.teaser, 1):
-        more = f' <a href="{url}">{escape(story.link_text)}</a>' if story.link_text and index == len(story.teaser) else ""
+        more = (
+            f' <a href="{url}">{escape(story.link_text)}</a>' if story.link_text and index == len(story.teaser) else ""
+        )
         html += f"<p>{escape(line)}{more}</p>"
     if story.link_text and not story.teaser:
         html += f'<p><a href="{url}">{escape(story.link_text)}</a></p>'

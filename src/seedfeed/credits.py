@@ -56,8 +56,9 @@ def parse_credit_line(line: str) -> tuple[Credit, ...]:
     for index, (_, value) in enumerate(segments):
         if not value and leftovers:
             filled[index].append((leftovers.pop(0), None))
-    credits = [Credit(role, name, via) for (role, _), names in zip(segments, filled, strict=True)
-               for name, via in names]
+    credits = [
+        Credit(role, name, via) for (role, _), names in zip(segments, filled, strict=True) for name, via in names
+    ]
     credits += [Credit("source", rest) for rest in leftovers]
     return tuple(dict.fromkeys(credits))
 
@@ -74,13 +75,13 @@ def _segments(line: str) -> list[tuple[Role, str]]:
             if match.start() != 0:
                 return []
             accepted.append(match)
-        elif match.group(2) or not line[accepted[-1].end():match.start()].strip():
+        elif match.group(2) or not line[accepted[-1].end() : match.start()].strip():
             accepted.append(match)
     segments: list[tuple[Role, str]] = []
     for match, following in zip(accepted, [*accepted[1:], None], strict=True):
         end = following.start() if following else len(line)
         role = ALL_LABELS[match.group(1).casefold()]
-        segments.append((role, line[match.end():end].strip(_TRIM + "/")))
+        segments.append((role, line[match.end() : end].strip(_TRIM + "/")))
     return segments
 
 
@@ -88,8 +89,8 @@ def _name_via_rest(part: str) -> tuple[str, str | None, str]:
     """``"Jackson Hink X Portal24"`` → ``("Jackson Hink", "X", "Portal24")``; ``"Bobo/STA"`` → via STA."""
     agency = _AGENCY_RE.search(part)
     if agency:
-        return part[:agency.start()].strip(_TRIM), part[agency.end():].strip(_TRIM) or None, ""
+        return part[: agency.start()].strip(_TRIM), part[agency.end() :].strip(_TRIM) or None, ""
     platform = PLATFORM_RE.search(part)
     if platform is None or platform.start() == 0:
         return part, None, ""
-    return part[:platform.start()].strip(_TRIM), platform.group(0), part[platform.end():].strip(_TRIM)
+    return part[: platform.start()].strip(_TRIM), platform.group(0), part[platform.end() :].strip(_TRIM)

@@ -63,7 +63,7 @@ def _to_text(data: bytes, path: str) -> tuple[str, str | None]:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return data[len(bom):].decode(encoding), None
+                return data[len(bom) :].decode(encoding), None
             except UnicodeDecodeError as exc:
                 raise SeedError(path, f"undecodable {encoding} at byte {exc.start}") from None
     nul = data.find(b"\0")

@@ -65,9 +65,7 @@ def parse_seed(text: str, *, name: str, site: Site, path: str | None = None) -> 
     paragraphs: list[str] = []
     credits: list[Credit] = []
     for lineno, line in sections.body:
-        if is_strong_credit_line(line) or (
-            is_weak_credit_line(line) and _only_credits_after(lineno, sections.body)
-        ):
+        if is_strong_credit_line(line) or (is_weak_credit_line(line) and _only_credits_after(lineno, sections.body)):
             credits.extend(parse_credit_line(line))
         else:
             paragraphs.append(line)
@@ -108,7 +106,7 @@ def _split(text: str, where: str) -> _Sections:
     title, rest = content[0], content[1:]
     for index, (lineno, line) in enumerate(rest):
         if related_marker_languages(line):
-            return _Sections(front, title, rest[:index], (lineno, line), rest[index + 1:])
+            return _Sections(front, title, rest[:index], (lineno, line), rest[index + 1 :])
     return _Sections(front, title, rest, None, [])
 
 
@@ -131,14 +129,12 @@ def _front_matter(content: list[Line], where: str) -> tuple[dict[str, tuple[int,
         if not value:
             raise SeedError(where, f"front matter: {key!r} has no value", lineno)
         front[key] = (lineno, value)
-    return front, content[end + 1:]
+    return front, content[end + 1 :]
 
 
 def _only_credits_after(lineno: int, body: list[Line]) -> bool:
     """True when every body line after ``lineno`` is a credit line too."""
-    return all(
-        is_strong_credit_line(line) or is_weak_credit_line(line) for n, line in body if n > lineno
-    )
+    return all(is_strong_credit_line(line) or is_weak_credit_line(line) for n, line in body if n > lineno)
 
 
 def _related(lines: list[Line], site: Site) -> tuple[RelatedStory, ...]:
@@ -190,7 +186,9 @@ def _published(front: dict[str, tuple[int, str]], name: str, zone: ZoneInfo, whe
                 return _day_time(date.fromisoformat(value), zone, slug)
             parsed = datetime.fromisoformat(value)
         except ValueError:
-            raise SeedError(where, f"front matter: date {value!r} is not ISO 8601 (YYYY-MM-DD[ HH:MM[+01:00]])", lineno) from None
+            raise SeedError(
+                where, f"front matter: date {value!r} is not ISO 8601 (YYYY-MM-DD[ HH:MM[+01:00]])", lineno
+            ) from None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
     match = _FILE_DATE_RE.match(name)
     if match is None:
@@ -213,12 +211,16 @@ def _day_time(day: date, zone: ZoneInfo, slug: str) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=zone) + timedelta(seconds=seconds)
 
 
-def _language(front: dict[str, tuple[int, str]], sections: _Sections, paragraphs: list[str], site: Site, where: str) -> str:
+def _language(
+    front: dict[str, tuple[int, str]], sections: _Sections, paragraphs: list[str], site: Site, where: str
+) -> str:
     """Front matter ``lang``, else the language whose markers and words the seed uses."""
     if "lang" in front:
         lineno, value = front["lang"]
         if not _LANG_RE.match(value):
-            raise SeedError(where, f"front matter: lang {value!r} is not a language tag such as 'sl' or 'en-GB'", lineno)
+            raise SeedError(
+                where, f"front matter: lang {value!r} is not a language tag such as 'sl' or 'en-GB'", lineno
+            )
         return value.lower() if "-" not in value else value
     scores: Counter[str] = Counter()
     if sections.marker:

@@ -39,7 +39,7 @@ def publish(out: Path, documents: Mapping[str, bytes], verify: Verifier) -> list
             except Exception as exc:  # any verifier failure blocks publication
                 raise PublishError(out / name, f"failed verification: {exc}") from exc
         for name, temp in staged.items():
-            os.replace(temp, out / name)
+            temp.replace(out / name)
         _fsync_dir(out)
     except OSError as exc:
         raise PublishError(out, f"cannot write: {exc.strerror or exc}") from None
@@ -64,7 +64,7 @@ def _stage(out: Path, name: str, data: bytes) -> Path:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)  # mkstemp creates 0600: a web server could not read it
+        Path(temp).chmod(0o644)  # mkstemp creates 0600: a web server could not read it
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

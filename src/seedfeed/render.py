@@ -171,7 +171,9 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
     def extend_rss(self, item: Any) -> Any:
         article = self._require()
         for story in article.related:
-            etree.SubElement(item, f"{{{ATOM_NS}}}link", rel="related", type="text/html", href=story.url, title=story.title)
+            etree.SubElement(
+                item, f"{{{ATOM_NS}}}link", rel="related", type="text/html", href=story.url, title=story.title
+            )
         # RSS has no item "updated": dcterms:modified carries it (feedparser: entry.updated).
         etree.SubElement(item, f"{{{DCTERMS_NS}}}modified").text = _require_date(article.updated).isoformat()
         if article.language != self._feed_lang:

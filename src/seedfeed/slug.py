@@ -7,16 +7,62 @@ import unicodedata
 from urllib.parse import quote, urlsplit, urlunsplit
 
 # Letters that Unicode decomposition does not reduce to ASCII.
-_SPECIAL = str.maketrans({
-    "đ": "dj", "Đ": "Dj", "ß": "ss", "æ": "ae", "Æ": "Ae", "ø": "o", "Ø": "O",
-    "ł": "l", "Ł": "L", "œ": "oe", "Œ": "Oe", "þ": "th", "ð": "d",
-})
+_SPECIAL = str.maketrans(
+    {
+        "đ": "dj",
+        "Đ": "Dj",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "Ae",
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "œ": "oe",
+        "Œ": "Oe",
+        "þ": "th",
+        "ð": "d",
+    }
+)
 # Serbian Cyrillic, by the official Latin transliteration (then reduced to ASCII).
-_CYRILLIC = dict(zip(
-    "абвгдђежзијклљмнњопрстћуфхцчџш",
-    "a b v g d dj e z z i j k l lj m n nj o p r s t c u f h c c dz s".split(),
-    strict=True,
-))
+_CYRILLIC = dict(
+    zip(
+        "абвгдђежзијклљмнњопрстћуфхцчџш",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "dj",
+            "e",
+            "z",
+            "z",
+            "i",
+            "j",
+            "k",
+            "l",
+            "lj",
+            "m",
+            "n",
+            "nj",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "c",
+            "u",
+            "f",
+            "h",
+            "c",
+            "c",
+            "dz",
+            "s",
+        ],
+        strict=True,
+    )
+)
 _CYRILLIC_TABLE = str.maketrans(_CYRILLIC | {k.upper(): v.capitalize() for k, v in _CYRILLIC.items()})
 
 
@@ -42,10 +88,12 @@ def to_uri(iri: str) -> str:
     parts = urlsplit(iri.strip())
     host = parts.netloc.encode("idna").decode("ascii") if not parts.netloc.isascii() else parts.netloc
     safe = "/:@!$&'()*+,;=-._~%"
-    return urlunsplit((
-        parts.scheme,
-        host,
-        quote(parts.path, safe=safe),
-        quote(parts.query, safe=safe + "?"),
-        quote(parts.fragment, safe=safe + "?"),
-    ))
+    return urlunsplit(
+        (
+            parts.scheme,
+            host,
+            quote(parts.path, safe=safe),
+            quote(parts.query, safe=safe + "?"),
+            quote(parts.fragment, safe=safe + "?"),
+        )
+    )
