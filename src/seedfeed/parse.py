@@ -229,9 +229,9 @@ def _language(
         if phrase := LINK_PHRASE_RE.search(line):
             folded = phrase.group(1).casefold()
             scores.update({lex.language: 3 for lex in LEXICONS if folded in lex.link_phrases})
-    words = Counter(w.casefold() for text in (sections.title[1], *paragraphs) for w in _WORD_RE.findall(text))
+    words = Counter(_WORD_RE.findall(" ".join((sections.title[1], *paragraphs)).casefold()))
     for lex in LEXICONS:
-        scores[lex.language] += sum(words[w] for w in lex.stopwords)
+        scores[lex.language] += sum(words[w] for w in lex.stopwords if w in words)
     for _, line in sections.body:
         if label := LABEL_RE.match(line):
             scores.update({lex.language: 1 for lex in LEXICONS if label.group(1).casefold() in lex.labels})

@@ -1,0 +1,110 @@
+"""Time ``seedfeed build`` against a naive feedgen script on the same synthetic corpus.
+
+    python bench/build.py --n 1000 10000 [--runs 3]
+
+Every figure is the median of ``--runs`` runs of a whole process (wall
+seconds, and peak RSS from ``getrusage`` of the child). Scenarios: cold build
+(no state, no output), no-change rebuild, one seed edited; references in the
+same run: reading and decoding every seed (the floor) and naive feedgen (every
+seed parsed minimally, every entry written into one Atom and one RSS feed, no
+state, no checks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from corpus import write_corpus
+
+FLOOR = """
+import sys, pathlib
+for p in sorted(pathlib.Path(sys.argv[1]).glob('*.txt')):
+    p.read_bytes().decode('utf-8')
+"""
+NAIVE = """
+import sys, pathlib, datetime
+from feedgen.feed import FeedGenerator
+fg = FeedGenerator(); fg.id('x'); fg.title('t'); fg.link(href='https://example.org/'); fg.description('d')
+for p in sorted(pathlib.Path(sys.argv[1]).glob('*.txt')):
+    lines = [l for l in p.read_text('utf-8').splitlines() if l.strip()]
+    fe = fg.add_entry(); fe.id(p.stem); fe.title(lines[0]); fe.link(href='https://example.org/' + p.stem)
+    fe.content(''.join('<p>%s</p>' % l for l in lines[1:]), type='html')
+    fe.published(datetime.datetime.fromisoformat(p.name[:10]).replace(tzinfo=datetime.timezone.utc))
+out = pathlib.Path(sys.argv[2]); out.mkdir(exist_ok=True)
+fg.atom_file(str(out / 'atom.xml')); fg.rss_file(str(out / 'rss.xml'))
+"""
+
+
+def run(command: list[str], prepare: Callable[[], None] | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one child process."""
+    if prepare:
+        prepare()
+    start = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode not in (0, 1):
+        raise SystemExit(f"{command[:3]} failed with exit code {child.returncode}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def median(command: list[str], runs: int, prepare: Callable[[], None] | None = None) -> tuple[float, float]:
+    results = [run(command, prepare) for _ in range(runs)]
+    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+
+
+def bench(n: int, runs: int, work: Path) -> list[tuple[str, float, float]]:
+    seeds = work / f"seeds-{n}"
+    write_corpus(n, seeds)
+    out, state = work / f"feeds-{n}", seeds.parent / ".seedfeed"
+    seedfeed = [sys.executable, "-m", "seedfeed", "build", "-q", "--seeds", str(seeds), "--out", str(out)]
+
+    def clean() -> None:
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(state, ignore_errors=True)
+
+    victim = sorted(seeds.glob("*.txt"))[n // 2]
+    original = victim.read_text(encoding="utf-8")
+    counter = iter(range(10**6))
+
+    def edit() -> None:
+        victim.write_text(original.replace("\n", f" uredil {next(counter)}\n", 1), encoding="utf-8")
+
+    rows = [
+        ("floor: read + decode every seed", *median([sys.executable, "-c", FLOOR, str(seeds)], runs)),
+        ("naive feedgen, all entries", *median([sys.executable, "-c", NAIVE, str(seeds), str(work / "naive")], runs)),
+        ("seedfeed: cold build", *median(seedfeed, runs, clean)),
+        ("seedfeed: no-change rebuild", *median(seedfeed, runs)),
+        ("seedfeed: one seed edited", *median(seedfeed, runs, edit)),
+    ]
+    victim.write_text(original, encoding="utf-8")
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, nargs="+", default=[1000, 10000], help="corpus sizes")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (the median is printed)")
+    args = parser.parse_args()
+    print(f"{'seeds':>7}  {'scenario':<34} {'wall s':>8} {'peak MB':>8} {'÷ naive':>8}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.n:
+            rows = bench(n, args.runs, Path(tmp))
+            naive = rows[1][1]
+            for name, wall, peak in rows:
+                print(f"{n:>7}  {name:<34} {wall:>8.3f} {peak:>8.0f} {wall / naive:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
