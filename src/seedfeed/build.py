@@ -63,6 +63,7 @@ def build(config: Config, *, now: datetime | None = None) -> Report:
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     paths = seed_paths(config.seeds)
     loaded, rejected = load_seeds(paths, config.site)
+    log.info("read %d seeds from %s: %d parsed, %d rejected", len(paths), config.seeds, len(loaded), len(rejected))
     with State(config.state) as state:
         previous = state.load()
         articles, records = assign_dates(loaded, previous, now)
@@ -73,6 +74,7 @@ def build(config: Config, *, now: datetime | None = None) -> Report:
         if entries:
             documents = render_feeds(entries, config.site)
             written = publish(config.out, documents, _verify)
+            log.info("%d entries rendered; rewritten: %s", len(entries), ", ".join(written) or "none")
         else:
             log.error("no seed could be published; the feeds were left as they were")
         removed = sorted(set(previous) - {slugify(p.stem) for p in paths})
