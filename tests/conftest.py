@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,3 +75,13 @@ def shipped(tmp_path: Path) -> Path:
     target.mkdir()
     shutil.copy(SHIPPED_SEED, target)
     return target
+
+
+@pytest.fixture(autouse=True)
+def _reset_seedfeed_logger():
+    """``cli.main`` configures the "seedfeed" logger; undo it so caplog sees every test's records."""
+    yield
+    logger = logging.getLogger("seedfeed")
+    logger.handlers.clear()
+    logger.setLevel(logging.NOTSET)
+    logger.propagate = True

@@ -214,5 +214,13 @@ def test_state_lives_beside_the_seeds_not_in_the_output(tmp_path, shipped) -> No
     from seedfeed.config import load_config
 
     config = load_config(None, cwd=tmp_path)
-    assert config.state == tmp_path / ".seedfeed" / "state.sqlite3"
+    assert config.state == tmp_path / ".seedfeed" / "seeds.sqlite3"
     assert not config.state.is_relative_to(config.out)
+
+
+def test_sibling_seed_directories_keep_separate_state(tmp_path) -> None:
+    from seedfeed.config import load_config
+
+    one = load_config(None, seeds=tmp_path / "a", cwd=tmp_path).state
+    two = load_config(None, seeds=tmp_path / "b", cwd=tmp_path).state
+    assert one.parent == two.parent == tmp_path / ".seedfeed" and one != two

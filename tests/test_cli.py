@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from seedfeed.cli import EXIT_OK, EXIT_PUBLISH, EXIT_REJECTED, EXIT_USAGE, main
+from seedfeed.cli import EXIT_BUSY, EXIT_OK, EXIT_PUBLISH, EXIT_REJECTED, EXIT_USAGE, main
 
 from .conftest import SEEDS, SHIPPED_SEED
 
@@ -31,9 +31,16 @@ def test_build_with_no_configuration_publishes_both_feeds(project, capsys) -> No
     assert out.err == ""
 
 
-def test_quiet_build_prints_nothing_on_success(project, capsys) -> None:
-    assert main(["build", "--quiet"]) == EXIT_OK
+@pytest.mark.parametrize("argv", [["build", "--quiet"], ["-q", "build"], ["build", "-q"]])
+def test_quiet_build_prints_nothing_on_success(project, capsys, argv) -> None:
+    assert main(argv) == EXIT_OK
     assert capsys.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize("argv", [["-v", "build"], ["build", "--verbose"]])
+def test_verbose_build_logs_each_step(project, capsys, argv) -> None:
+    assert main(argv) == EXIT_OK
+    assert "seedfeed: debug: read 1 seeds from seeds: 1 parsed, 0 rejected" in capsys.readouterr().err
 
 
 def test_each_bad_seed_is_one_line_on_stderr_and_exit_1(project, capsys) -> None:
@@ -43,7 +50,7 @@ def test_each_bad_seed_is_one_line_on_stderr_and_exit_1(project, capsys) -> None
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 3
     assert any(line.endswith("bad-title-only.txt:1: title but no body") for line in err)
-    assert all(line.startswith("seedfeed: error: ") and "seeds/bad-" in line for line in err)
+    assert all(line.startswith("seedfeed: error: seeds/bad-") for line in err)
     assert (project / "feeds" / "atom.xml").exists()
 
 
@@ -62,7 +69,7 @@ def test_missing_seeds_directory_is_exit_2_with_a_clear_message(project, capsys)
 def test_bad_configuration_is_exit_2(project, capsys) -> None:
     (project / "seedfeed.toml").write_text("[site]\nlimit = 'many'\n")
     assert main(["build"]) == EXIT_USAGE
-    assert "site.limit must be a int" in capsys.readouterr().err
+    assert "site.limit must be an integer" in capsys.readouterr().err
 
 
 def test_unwritable_output_is_exit_3(project, capsys) -> None:
@@ -102,13 +109,22 @@ def test_parse_of_a_bad_seed_is_exit_1(project, capsys) -> None:
     assert "bad-empty.txt: empty" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", [[], ["build"], ["parse"]])
+@pytest.mark.parametrize("command", [[], ["build"], ["parse"], ["schedule"]])
 def test_every_command_has_help_that_explains(command, capsys) -> None:
     with pytest.raises(SystemExit) as caught:
         main([*command, "--help"])
     assert caught.value.code == 0
     out = capsys.readouterr().out
     assert "exit codes:" in out and len(out.splitlines()) > 8
+
+
+def test_build_waits_for_a_running_build_then_exits_4(project, capsys) -> None:
+    from seedfeed.lock import build_lock
+
+    with build_lock(project / "feeds", wait=0):
+        assert main(["build", "--wait", "0.2"]) == EXIT_BUSY
+    assert "another seedfeed build is running (waited 0.2 s); nothing was done" in capsys.readouterr().err
+    assert main(["build", "-q"]) == EXIT_OK
 
 
 def test_no_command_prints_help_and_exits_2(capsys) -> None:

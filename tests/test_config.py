@@ -56,7 +56,7 @@ def test_flags_override_paths(tmp_path: Path) -> None:
         ("[paths]\nseed = 'x'\n", "unknown key paths.seed"),
         ("[other]\n", "unknown key other"),
         ("[site]\nlimit = 0\n", "site.limit must be at least 1"),
-        ("[site]\nlimit = true\n", "site.limit must be a int"),
+        ("[site]\nlimit = true\n", "site.limit must be an integer"),
         ("[site]\nbase_url = 'example.org'\n", "site.base_url must be an ASCII http(s) URL"),
         ("[site]\ntimezone = 'Mars/Olympus'\n", "not an IANA time zone"),
         ("[sources]\nSTA = 1\n", "every [sources] value must be a URL string"),

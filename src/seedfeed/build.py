@@ -16,6 +16,7 @@ from pathlib import Path
 from .config import Config
 from .decode import MAX_SEED_BYTES, decode
 from .errors import ConfigError, SeedError
+from .lock import DEFAULT_WAIT, build_lock
 from .model import Article, Site
 from .parse import parse_seed
 from .slug import slugify
@@ -49,47 +50,53 @@ class Report:
     unchanged: tuple[str, ...]
 
 
-def build(config: Config, *, now: datetime | None = None) -> Report:
+def build(config: Config, *, now: datetime | None = None, wait: float = DEFAULT_WAIT) -> Report:
     """Publish the feeds of ``config.seeds`` into ``config.out``.
 
     ``now`` is the time recorded for seeds seen or changed in this build.
+    Only one build at a time works on one output directory: a second one
+    waits up to ``wait`` seconds for the lock, then raises :class:`BusyError`.
     Raises :class:`ConfigError` when there is no seed to read, and
     :class:`PublishError` when the feeds cannot be written (the previous
     ones then stay in place).
     """
+    with build_lock(config.out, wait):
+        return _build(config, (now or datetime.now(UTC)).replace(microsecond=0))
+
+
+def _build(config: Config, now: datetime) -> Report:
     from .publish import publish
     from .render import render_feeds  # feedgen is imported only by a build that renders
 
-    now = (now or datetime.now(UTC)).replace(microsecond=0)
     paths = seed_paths(config.seeds)
     loaded, rejected = load_seeds(paths, config.site)
-    log.info("read %d seeds from %s: %d parsed, %d rejected", len(paths), config.seeds, len(loaded), len(rejected))
+    log.debug("read %d seeds from %s: %d parsed, %d rejected", len(paths), config.seeds, len(loaded), len(rejected))
     with State(config.state) as state:
         previous = state.load()
         articles, records = assign_dates(loaded, previous, now)
-        articles = link_related(articles)
-        entries = select_entries(articles, config.site.limit)
-        written: list[str] = []
-        documents: dict[str, bytes] = {}
-        if entries:
-            documents = render_feeds(entries, config.site)
-            written = publish(config.out, documents, _verify)
-            log.info("%d entries rendered; rewritten: %s", len(entries), ", ".join(written) or "none")
-        else:
-            log.error("no seed could be published; the feeds were left as they were")
         removed = sorted(set(previous) - {slugify(p.stem) for p in paths})
+        # The state is committed before publishing: what it records (first
+        # sightings, edit times) then stays the same if publishing fails and
+        # the next build renders the same feeds again.
         for slug, seen in records.items():
             state.record(slug, seen)
         state.forget(removed)
         state.commit()
-    new = sum(1 for slug in records if slug not in previous)
-    changed = sum(1 for slug, seen in records.items() if slug in previous and previous[slug].sha256 != seen.sha256)
+    entries = select_entries(link_related(articles), config.site.limit)
+    written: list[str] = []
+    documents: dict[str, bytes] = {}
+    if entries:
+        documents = render_feeds(entries, config.site)
+        written = publish(config.out, documents, _verify)
+        log.debug("%d entries rendered; rewritten: %s", len(entries), ", ".join(written) or "none")
+    else:
+        log.error("no seed could be published; the feeds were left as they were")
     return Report(
         seeds=len(paths),
         articles=len(articles),
         entries=len(entries),
-        new=new,
-        changed=changed,
+        new=sum(1 for slug in records if slug not in previous),
+        changed=sum(1 for slug, seen in records.items() if slug in previous and previous[slug].sha256 != seen.sha256),
         removed=len(removed),
         rejected=tuple(rejected),
         written=tuple(written),

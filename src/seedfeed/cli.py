@@ -7,6 +7,7 @@ The only place where errors become exit codes:
 1     some seeds were rejected (each named on stderr); the rest were published
 2     usage or configuration error (bad flag, bad seedfeed.toml, no seeds directory)
 3     the feeds could not be written or failed verification; the previous feeds are intact
+4     another build held the lock on the output directory for longer than --wait
 ====  ==========================================================
 """
 
@@ -24,12 +25,14 @@ from pathlib import Path
 from . import __version__
 from .build import build, load_seed
 from .config import load_config
-from .errors import ConfigError, PublishError, SeedError
+from .errors import BusyError, ConfigError, PublishError, SeedError
+from .lock import DEFAULT_WAIT
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
 EXIT_PUBLISH = 3
+EXIT_BUSY = 4
 
 log = logging.getLogger("seedfeed")
 
@@ -39,6 +42,7 @@ exit codes:
   1  some seeds were rejected (each named on stderr); the others were published
   2  usage or configuration error
   3  the feeds could not be written or failed verification; the previous feeds are intact
+  4  another build held the output directory's lock for longer than --wait
 """
 
 
@@ -58,20 +62,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PublishError as exc:
         log.error("%s; the previous feeds were left in place", exc)
         return EXIT_PUBLISH
+    except BusyError as exc:
+        log.error("%s; nothing was done", exc)
+        return EXIT_BUSY
 
 
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    noise = common.add_mutually_exclusive_group()
-    noise.add_argument("-v", "--verbose", action="store_true", help="also log what each step does")
-    noise.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors (for cron)")
-    paths = argparse.ArgumentParser(add_help=False)
-    paths.add_argument(
+    top, common = _noise_flags(None), _noise_flags(argparse.SUPPRESS)
+    config = argparse.ArgumentParser(add_help=False)
+    config.add_argument(
         "--config",
         type=Path,
         metavar="FILE",
         help="configuration file (default: ./seedfeed.toml if it exists, else built-in defaults)",
     )
+    paths = argparse.ArgumentParser(add_help=False, parents=[config])
     paths.add_argument("--seeds", type=Path, metavar="DIR", help="directory of seed articles, *.txt (default: seeds)")
     paths.add_argument("--out", type=Path, metavar="DIR", help="output directory for the feeds (default: feeds)")
 
@@ -80,8 +85,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Publish plain-text news articles (seeds) as RSS 2.0 and Atom 1.0 feeds.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[common],
+        parents=[top],
     )
+    parser.set_defaults(verbose=False, quiet=False)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -94,7 +100,37 @@ def _parser() -> argparse.ArgumentParser:
         description="Parse every seed and publish the Atom and RSS feeds. A feed whose bytes would not "
         "change is not rewritten; a new one is verified before it replaces the old one.",
     )
+    build_cmd.add_argument(
+        "--wait",
+        type=float,
+        default=DEFAULT_WAIT,
+        metavar="SECONDS",
+        help=f"wait this long for another running build to finish, then exit 4 (default: {DEFAULT_WAIT:g})",
+    )
     build_cmd.set_defaults(run=_run_build)
+
+    schedule_cmd = commands.add_parser(
+        "schedule",
+        parents=[common, paths],
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="rebuild the feeds every N s/m/h or daily at HH:MM, until SIGINT/SIGTERM",
+        description="Build once now, then on every tick. A failing build is logged and retried at the next "
+        "tick; the last good feeds stay. SIGINT or SIGTERM lets a running build finish, then exits 0; "
+        "a second signal exits at once (status 128 + signal number).",
+    )
+    schedule_cmd.add_argument("--every", metavar="N[smh]", help="rebuild every N seconds, minutes or hours (15m)")
+    schedule_cmd.add_argument(
+        "--at", action="append", default=[], metavar="HH:MM", help="rebuild daily at this local time; may be repeated"
+    )
+    schedule_cmd.add_argument(
+        "--wait",
+        type=float,
+        default=DEFAULT_WAIT,
+        metavar="SECONDS",
+        help="per tick: wait this long for another build's lock (default: %(default)g)",
+    )
+    schedule_cmd.set_defaults(run=_run_schedule)
 
     parse_cmd = commands.add_parser(
         "parse",
@@ -111,8 +147,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _noise_flags(default: object) -> argparse.ArgumentParser:
+    """``-v`` / ``-q``, accepted before and after the command.
+
+    The subcommands' copies default to SUPPRESS so that ``seedfeed -q build``
+    is not undone by the subparser's own default.
+    """
+    parser = argparse.ArgumentParser(add_help=False, argument_default=default)
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="store_true", help="also log what each step does")
+    noise.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors (for cron)")
+    return parser
+
+
 def _configure_logging(verbose: bool, quiet: bool) -> None:
-    level = logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING
+    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter())
     root = logging.getLogger("seedfeed")
@@ -128,7 +177,7 @@ class _Formatter(logging.Formatter):
 
 def _run_build(args: argparse.Namespace) -> int:
     config = load_config(args.config, seeds=args.seeds, out=args.out)
-    report = build(config)
+    report = build(config, wait=args.wait)
     if not args.quiet:
         files = ", ".join(report.written) if report.written else "nothing (feeds unchanged)"
         print(
@@ -139,8 +188,28 @@ def _run_build(args: argparse.Namespace) -> int:
     return EXIT_REJECTED if report.rejected else EXIT_OK
 
 
-def _run_parse(args: argparse.Namespace) -> int:
+def _run_schedule(args: argparse.Namespace) -> int:
+    from . import scheduler
+
     config = load_config(args.config, seeds=args.seeds, out=args.out)
+    every_text = args.every or (None if args.at else config.every)
+    every = scheduler.parse_every(every_text) if every_text else None
+    at = tuple(scheduler.check_at(a) for a in (args.at or ([] if args.every else config.at)))
+    runner = scheduler.Runner(lambda: build(config, wait=args.wait))
+    plan = scheduler.make_scheduler(every, at, runner.tick)
+    if not args.quiet:
+        logging.getLogger("seedfeed").setLevel(logging.INFO)  # one line per tick is the point
+    stop = scheduler.Stop()
+    stop.install()
+    when = ", ".join(filter(None, [f"every {every_text}" if every else "", *(f"daily at {a}" for a in at)]))
+    log.info("scheduling builds of %s into %s %s", config.seeds, config.out, when)
+    scheduler.run(plan, runner, stop)
+    log.info("stopped after %d builds (%d failed)", runner.ticks, runner.failures)
+    return EXIT_OK
+
+
+def _run_parse(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
     try:
         article = load_seed(args.file, config.site).article
     except SeedError as exc:

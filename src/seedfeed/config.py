@@ -24,14 +24,16 @@ STATE_DIR = ".seedfeed"
 class Config:
     """Where to read and write, and what the feeds say about the site.
 
-    ``state`` defaults to ``.seedfeed/state.sqlite3`` beside the seeds
-    directory: private, like the seeds, and never inside the published output.
+    ``state`` defaults to ``.seedfeed/<seeds dir name>.sqlite3`` beside the
+    seeds directory: private, like the seeds, and never inside the published output.
     """
 
     site: Site
     seeds: Path
     out: Path
     state: Path
+    every: str | None = None
+    at: tuple[str, ...] = ()
 
 
 _SITE_KEYS = {f.name for f in fields(Site)} - {"sources", "feeds_url", "id_prefix"}
@@ -49,7 +51,7 @@ def load_config(
     Raises :class:`ConfigError` for a missing or malformed file, unknown keys
     or values of the wrong type.
     """
-    cwd = cwd or Path.cwd()
+    cwd = cwd or Path()  # relative defaults keep messages short: "seeds/x.txt: …"
     if path is None and (cwd / DEFAULT_FILE).is_file():
         path = cwd / DEFAULT_FILE
     data: dict[str, Any] = {}
@@ -65,14 +67,32 @@ def load_config(
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
         root = path.parent
     where = str(path) if path else "defaults"
-    _check_keys(data, {"site", "paths", "sources"}, where, "")
+    _check_keys(data, {"site", "paths", "sources", "schedule"}, where, "")
     site = _site(data.get("site", {}), data.get("sources", {}), where)
     paths = data.get("paths", {})
     _check_keys(paths, {"seeds", "out", "state"}, where, "paths.")
     seeds_dir = seeds or root / _str(paths, "seeds", "seeds", where)
     out_dir = out or root / _str(paths, "out", "feeds", where)
-    state = root / paths["state"] if "state" in paths else seeds_dir.parent / STATE_DIR / "state.sqlite3"
-    return Config(site=site, seeds=seeds_dir, out=out_dir, state=state)
+    state = root / paths["state"] if "state" in paths else default_state(seeds_dir)
+    every, at = _schedule(data.get("schedule", {}), where)
+    return Config(site=site, seeds=seeds_dir, out=out_dir, state=state, every=every, at=at)
+
+
+def default_state(seeds: Path) -> Path:
+    """``.seedfeed/<seeds dir name>.sqlite3`` beside the seeds directory: one database per directory."""
+    return seeds.parent / STATE_DIR / f"{seeds.resolve().name or 'seeds'}.sqlite3"
+
+
+def _schedule(table: dict[str, Any], where: str) -> tuple[str | None, tuple[str, ...]]:
+    _check_keys(table, {"every", "at"}, where, "schedule.")
+    every = table.get("every")
+    if every is not None and not isinstance(every, str):
+        raise ConfigError(f"{where}: schedule.every must be a string such as '15m'")
+    at = table.get("at", [])
+    at = [at] if isinstance(at, str) else at
+    if not isinstance(at, list) or not all(isinstance(a, str) for a in at):
+        raise ConfigError(f"{where}: schedule.at must be a time 'HH:MM' or a list of them")
+    return every, tuple(at)
 
 
 def _site(table: dict[str, Any], sources: dict[str, Any], where: str) -> Site:
@@ -84,7 +104,8 @@ def _site(table: dict[str, Any], sources: dict[str, Any], where: str) -> Site:
             continue
         expected = int if key == "limit" else str
         if not isinstance(table[key], expected) or isinstance(table[key], bool):
-            raise ConfigError(f"{where}: site.{key} must be a {expected.__name__}")
+            kind = "an integer" if expected is int else "a string"
+            raise ConfigError(f"{where}: site.{key} must be {kind}")
         values[key] = table[key]
     base = values.get("base_url", defaults.base_url)
     if not base.endswith("/"):

@@ -5,8 +5,9 @@
     SeedfeedError            anything seedfeed reports instead of a traceback
     ├── SeedError            one seed is rejected; the other articles still publish
     ├── ConfigError          seedfeed.toml or the command line is wrong (exit 2)
-    └── PublishError         a feed could not be written or failed verification;
-                             the previous feeds stay in place (exit 3)
+    ├── PublishError         a feed could not be written or failed verification;
+    │                        the previous feeds stay in place (exit 3)
+    └── BusyError            another build holds the output directory's lock (exit 4)
 """
 
 from __future__ import annotations
@@ -40,3 +41,12 @@ class PublishError(SeedfeedError):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
+
+
+class BusyError(SeedfeedError):
+    """Another build held the lock on the output directory for longer than we would wait."""
+
+    def __init__(self, lock: str | Path, waited: float) -> None:
+        self.lock = str(lock)
+        self.waited = waited
+        super().__init__(f"{self.lock}: another seedfeed build is running (waited {waited:g} s)")

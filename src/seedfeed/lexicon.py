@@ -380,7 +380,19 @@ LINK_PHRASE_RE = re.compile(
 PLATFORM_RE = re.compile(r"(?<!\w)(X|(?i:" + _alternation(set(PLATFORMS) - {"X"}) + r"))(?!\w)")
 
 
+_LONGEST_MARKER = max(len(m) for lex in LEXICONS for m in lex.related_markers)
+_LONGEST_PHRASE = max(len(p) for lex in LEXICONS for p in lex.link_phrases)
+
+
 def related_marker_languages(line: str) -> tuple[str, ...]:
     """The languages in which ``line`` is a related-story marker (empty: not a marker)."""
+    if len(line) > 2 * _LONGEST_MARKER:  # body paragraphs: no need to fold them
+        return ()
     folded = normalize(line)
     return tuple(lex.language for lex in LEXICONS if folded in lex.related_markers)
+
+
+def find_link_phrase(line: str) -> re.Match[str] | None:
+    """The link phrase that ends ``line`` (``… več tukaj.``), searched in its tail only."""
+    offset = max(0, len(line) - 2 * _LONGEST_PHRASE)
+    return LINK_PHRASE_RE.search(line, offset)

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .credits import is_strong_credit_line, is_weak_credit_line, parse_credit_line
 from .errors import SeedError
-from .lexicon import LABEL_RE, LEXICONS, LINK_PHRASE_RE, related_marker_languages
+from .lexicon import LABEL_RE, LEXICONS, find_link_phrase, related_marker_languages
 from .model import Article, Credit, RelatedStory, Site
 from .slug import slugify, to_uri
 
@@ -33,6 +33,7 @@ FRONT_MATTER_KEYS = ("title", "date", "url", "author", "lang", "tags", "image")
 _FILE_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _WORD_RE = re.compile(r"\w+")
+_LANGUAGE_SAMPLE = 1500  # characters of title and body whose words vote for the language
 _SENTENCE_END = (".", "!", "?", "\u2026", ":", ";", ",", '"', "\u201d", "\u201c", "\u00bb", ")")
 
 Line = tuple[int, str]  # (1-based line number, text without trailing whitespace)
@@ -151,7 +152,7 @@ def _related(lines: list[Line], site: Site) -> tuple[RelatedStory, ...]:
 
     for _, raw in lines:
         line = raw.strip()
-        phrase = LINK_PHRASE_RE.search(line)
+        phrase = find_link_phrase(line)
         text = line[: phrase.start()].strip() if phrase else line
         if title is None or closed or (phrase is None and _looks_like_title(line)):
             flush()
@@ -226,10 +227,11 @@ def _language(
     if sections.marker:
         scores.update({lang: 5 for lang in related_marker_languages(sections.marker[1])})
     for _, line in sections.related:
-        if phrase := LINK_PHRASE_RE.search(line):
+        if phrase := find_link_phrase(line):
             folded = phrase.group(1).casefold()
             scores.update({lex.language: 3 for lex in LEXICONS if folded in lex.link_phrases})
-    words = Counter(_WORD_RE.findall(" ".join((sections.title[1], *paragraphs)).casefold()))
+    sample = " ".join((sections.title[1], *paragraphs))[:_LANGUAGE_SAMPLE]
+    words = Counter(_WORD_RE.findall(sample.casefold()))
     for lex in LEXICONS:
         scores[lex.language] += sum(words[w] for w in lex.stopwords if w in words)
     for _, line in sections.body:

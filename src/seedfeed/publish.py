@@ -29,6 +29,7 @@ def publish(out: Path, documents: Mapping[str, bytes], verify: Verifier) -> list
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise PublishError(out, f"cannot create the output directory: {exc.strerror}") from None
+    _remove_stale_temporaries(out, documents)
     changed = {name: data for name, data in documents.items() if _current(out / name) != data}
     staged: dict[str, Path] = {}
     try:
@@ -48,6 +49,14 @@ def publish(out: Path, documents: Mapping[str, bytes], verify: Verifier) -> list
             with suppress(FileNotFoundError):
                 temp.unlink()
     return sorted(changed)
+
+
+def _remove_stale_temporaries(out: Path, names: Mapping[str, bytes]) -> None:
+    """Delete temporary files a killed build left behind (the caller holds the build lock)."""
+    for name in names:
+        for stale in out.glob(f".{name}.*.tmp"):
+            with suppress(FileNotFoundError):
+                stale.unlink()
 
 
 def _current(path: Path) -> bytes | None:

@@ -1,0 +1,123 @@
+"""``seedfeed schedule``: rebuild the feeds on the ticks of a ``schedule.Scheduler``.
+
+Named ``scheduler`` so it never shadows the ``schedule`` package. The loop
+builds once at start, then sleeps until the next job is due
+(``Scheduler.idle_seconds``), so it costs no CPU while idle. A failing build
+is logged with its cause and tried again at the next tick; the loop never dies
+from it and the last good feeds stay in place. ``schedule`` itself does not
+catch exceptions raised inside jobs: :meth:`Runner.tick` does.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import FrameType
+
+import schedule
+
+from .build import Report
+from .errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+_EVERY_RE = re.compile(r"^(\d+)\s*([smh])$")
+_AT_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours"}
+
+
+def parse_every(text: str) -> timedelta:
+    """``"15m"`` → 15 minutes; units ``s``, ``m``, ``h``.
+
+    >>> parse_every("90s")
+    datetime.timedelta(seconds=90)
+    """
+    match = _EVERY_RE.match(text.strip())
+    if match is None or int(match.group(1)) == 0:
+        raise ConfigError(f"--every {text!r}: expected a positive number with a unit s, m or h, such as 15m")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def check_at(text: str) -> str:
+    """Validate a daily ``HH:MM`` time (the machine's local time)."""
+    if not _AT_RE.match(text.strip()):
+        raise ConfigError(f"--at {text!r}: expected a time of day HH:MM, such as 06:30")
+    return text.strip()
+
+
+def make_scheduler(every: timedelta | None, at: tuple[str, ...], job: Callable[[], None]) -> schedule.Scheduler:
+    """A scheduler (not the module-global one) that runs ``job`` every ``every`` and daily at each ``at``."""
+    if every is None and not at:
+        raise ConfigError("schedule needs --every or --at (or [schedule] every / at in seedfeed.toml)")
+    scheduler = schedule.Scheduler()
+    if every is not None:
+        scheduler.every(int(every.total_seconds())).seconds.do(job)
+    for moment in at:
+        scheduler.every().day.at(moment).do(job)
+    return scheduler
+
+
+@dataclass
+class Stop:
+    """Set by SIGINT / SIGTERM. The first signal lets a running build finish; the second exits at once."""
+
+    event: threading.Event = field(default_factory=threading.Event)
+
+    def install(self) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._handle)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.event.is_set():
+            # Raised inside the running build: publish's cleanup removes its
+            # temporary files on the way out, and no published file is partial.
+            raise SystemExit(128 + signum)
+        log.warning("%s received: finishing the current build, then exiting", signal.Signals(signum).name)
+        self.event.set()
+
+
+@dataclass
+class Runner:
+    """Runs one build per tick and logs one line for it; never lets an exception out."""
+
+    build: Callable[[], Report]
+    clock: Callable[[], float] = time.monotonic
+    failures: int = 0
+    ticks: int = 0
+
+    def tick(self) -> None:
+        self.ticks += 1
+        start = self.clock()
+        try:
+            report = self.build()
+        except Exception as exc:  # the loop must survive any stage failing
+            self.failures += 1
+            log.error("build failed, retrying at the next tick: %s: %s", type(exc).__name__, exc)
+            return
+        log.info(
+            "tick: %d seen, %d new, %d changed, %d removed, %d rejected, %d files rewritten, %.2f s",
+            report.seeds,
+            report.new,
+            report.changed,
+            report.removed,
+            len(report.rejected),
+            len(report.written),
+            self.clock() - start,
+        )
+
+
+def run(scheduler: schedule.Scheduler, runner: Runner, stop: Stop) -> None:
+    """Build once now, then on every tick until ``stop`` is set."""
+    runner.tick()
+    while not stop.event.is_set():
+        idle = scheduler.idle_seconds
+        if idle is not None and idle > 0:
+            stop.event.wait(idle)  # wakes at once when a signal sets the event
+        if not stop.event.is_set():
+            scheduler.run_pending()

@@ -1,0 +1,158 @@
+"""Regeneration as cron and the scheduler do it, with real processes: follow changes, overlap, crash.
+
+These tests start ``python -m seedfeed`` as subprocesses on a temporary
+directory; waits are polls with a deadline, never fixed sleeps.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from .conftest import SHIPPED_SEED
+
+SEEDFEED = [sys.executable, "-m", "seedfeed"]
+DEADLINE = 15.0
+
+
+def wait_for(condition: Callable[[], bool], what: str, deadline: float = DEADLINE) -> float:
+    """Poll ``condition`` until true; return the seconds it took."""
+    start = time.monotonic()
+    while time.monotonic() - start < deadline:
+        if condition():
+            return time.monotonic() - start
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {deadline} s waiting for {what}")
+
+
+def entries(out: Path) -> dict[str, str]:
+    if not (out / "atom.xml").exists():
+        return {}
+    parsed = feedparser.parse(str(out / "atom.xml"))
+    if parsed.bozo:
+        return {}
+    return {e.id.rsplit(":", 1)[1]: e.title for e in parsed.entries}
+
+
+def write_config(directory: Path, limit: int) -> Path:
+    config = directory / "seedfeed.toml"
+    config.write_text(f'[site]\nlimit = {limit}\n[paths]\nseeds = "seeds"\nout = "feeds"\n')
+    return config
+
+
+def many_seeds(seeds: Path, count: int) -> None:
+    seeds.mkdir(exist_ok=True)
+    body = SHIPPED_SEED.read_text(encoding="utf-8")
+    for index in range(count):
+        (seeds / f"2024-01-01-clanek-{index:05d}.txt").write_text(f"Članek {index}\n{body}", encoding="utf-8")
+
+
+def test_schedule_follows_added_edited_and_deleted_seeds_and_stops_on_sigterm(tmp_path: Path) -> None:
+    seeds, out, log = tmp_path / "seeds", tmp_path / "feeds", tmp_path / "schedule.log"
+    seeds.mkdir()
+    shutil.copy(SHIPPED_SEED, seeds)
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [*SEEDFEED, "schedule", "--every", "1s", "--seeds", str(seeds), "--out", str(out)], stderr=stderr
+        )
+        try:
+            timings = {"first build": wait_for(lambda: len(entries(out)) == 1, "the first build")}
+            (seeds / "2024-10-01-nova-novica.txt").write_text("Nova novica\nBesedilo.\n", encoding="utf-8")
+            timings["added"] = wait_for(lambda: "2024-10-01-nova-novica" in entries(out), "the added seed")
+            (seeds / "2024-10-01-nova-novica.txt").write_text("Popravljena novica\nBesedilo.\n", encoding="utf-8")
+            timings["edited"] = wait_for(
+                lambda: entries(out).get("2024-10-01-nova-novica") == "Popravljena novica", "the edit"
+            )
+            (seeds / "2024-10-01-nova-novica.txt").unlink()
+            timings["deleted"] = wait_for(lambda: "2024-10-01-nova-novica" not in entries(out), "the deletion")
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=DEADLINE) == 0
+        finally:
+            process.kill()
+            process.wait()
+    text = log.read_text()
+    print("\n".join(f"{name}: seen in the feed after {seconds:.2f} s" for name, seconds in timings.items()))
+    print(text)
+    assert all(seconds < 5 for seconds in timings.values()), timings
+    ticks = [line for line in text.splitlines() if ": tick: " in line]
+    assert any(" 1 new," in line for line in ticks) and any(" 1 changed," in line for line in ticks)
+    assert any(" 1 removed," in line for line in ticks)
+    assert "SIGTERM received: finishing the current build, then exiting" in text
+    assert feedparser.parse(str(out / "rss.xml")).bozo == 0
+
+
+def test_two_builds_at_once_both_end_with_a_documented_outcome(tmp_path: Path) -> None:
+    many_seeds(tmp_path / "seeds", 1500)
+    config = write_config(tmp_path, limit=1500)
+    first = subprocess.Popen([*SEEDFEED, "build", "-q", "--config", str(config)], stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: (tmp_path / ".feeds.lock").exists(), "the first build to take the lock")
+    impatient = subprocess.run(
+        [*SEEDFEED, "build", "-q", "--wait", "0", "--config", str(config)], capture_output=True, text=True, check=False
+    )
+    patient = subprocess.run(
+        [*SEEDFEED, "build", "-q", "--wait", "60", "--config", str(config)], capture_output=True, text=True, check=False
+    )
+    _, first_err = first.communicate(timeout=60)
+    assert first.returncode == 0, first_err
+    assert patient.returncode == 0
+    assert impatient.returncode in (0, 4)
+    if impatient.returncode == 4:
+        assert "another seedfeed build is running (waited 0 s); nothing was done" in impatient.stderr
+    for name in ("atom.xml", "rss.xml"):
+        parsed = feedparser.parse(str(tmp_path / "feeds" / name))
+        assert parsed.bozo == 0 and len(parsed.entries) == 1500
+
+
+def test_kill_9_in_the_middle_of_a_build_leaves_the_previous_feeds_intact(tmp_path: Path) -> None:
+    seeds, out = tmp_path / "seeds", tmp_path / "feeds"
+    seeds.mkdir()
+    shutil.copy(SHIPPED_SEED, seeds)
+    config = write_config(tmp_path, limit=100000)
+    subprocess.run([*SEEDFEED, "build", "-q", "--config", str(config)], check=True)
+    before = {name: (out / name).read_bytes() for name in ("atom.xml", "rss.xml")}
+    many_seeds(seeds, 4000)
+    process = subprocess.Popen([*SEEDFEED, "build", "-q", "--config", str(config)])
+    try:
+        wait_for(lambda: any(p.name.endswith(".tmp") for p in out.iterdir()), "a temporary feed file", 60)
+        os.kill(process.pid, signal.SIGKILL)
+        assert process.wait(timeout=DEADLINE) == -signal.SIGKILL
+    finally:
+        process.kill()
+    for name, data in before.items():
+        assert (out / name).read_bytes() == data
+        assert feedparser.parse(str(out / name)).bozo == 0
+    # The next build clears the dead build's temporary files and publishes everything.
+    subprocess.run([*SEEDFEED, "build", "-q", "--config", str(config)], check=True)
+    assert sorted(p.name for p in out.iterdir()) == ["atom.xml", "rss.xml"]
+    assert len(feedparser.parse(str(out / "atom.xml")).entries) == 4001
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_second_signal_exits_at_once_without_partial_files(tmp_path: Path, signum: int) -> None:
+    seeds, out = tmp_path / "seeds", tmp_path / "feeds"
+    many_seeds(seeds, 3000)
+    write_config(tmp_path, limit=100000)
+    log = tmp_path / "schedule.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen([*SEEDFEED, "schedule", "--every", "1h"], cwd=tmp_path, stderr=stderr)
+    try:
+        wait_for(lambda: out.exists() and any(p.name.endswith(".tmp") for p in out.iterdir()), "a temporary file", 60)
+        process.send_signal(signum)
+        # The same signal twice before the handler runs is delivered once: wait for the first to land.
+        wait_for(lambda: "received: finishing the current build" in log.read_text(), "the first signal")
+        process.send_signal(signum)
+        assert process.wait(timeout=DEADLINE) == 128 + signum
+    finally:
+        process.kill()
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    for name in ("atom.xml", "rss.xml"):
+        assert not (out / name).exists() or feedparser.parse(str(out / name)).bozo == 0
