@@ -18,6 +18,7 @@ import dataclasses
 import json
 import logging
 import sys
+import textwrap
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -91,60 +92,68 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    build_cmd = commands.add_parser(
-        "build",
-        parents=[common, paths],
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        help="publish feeds/atom.xml and feeds/rss.xml from the seeds",
-        description="Parse every seed and publish the Atom and RSS feeds. A feed whose bytes would not "
-        "change is not rewritten; a new one is verified before it replaces the old one.",
-    )
-    build_cmd.add_argument(
+    building = argparse.ArgumentParser(add_help=False, parents=[paths])
+    building.add_argument(
         "--wait",
         type=float,
         default=DEFAULT_WAIT,
         metavar="SECONDS",
-        help=f"wait this long for another running build to finish, then exit 4 (default: {DEFAULT_WAIT:g})",
+        help="wait this long for another build on the same output to finish, then exit 4 (default: %(default)g)",
+    )
+    build_cmd = _command(
+        commands,
+        "build",
+        [common, building],
+        "publish feeds/atom.xml and feeds/rss.xml from the seeds",
+        "Parse every seed and publish the Atom and RSS feeds. A feed whose bytes would not change is not "
+        "rewritten; a new one is verified before it replaces the old one.",
     )
     build_cmd.set_defaults(run=_run_build)
 
-    schedule_cmd = commands.add_parser(
+    schedule_cmd = _command(
+        commands,
         "schedule",
-        parents=[common, paths],
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        help="rebuild the feeds every N s/m/h or daily at HH:MM, until SIGINT/SIGTERM",
-        description="Build once now, then on every tick. A failing build is logged and retried at the next "
-        "tick; the last good feeds stay. SIGINT or SIGTERM lets a running build finish, then exits 0; "
-        "a second signal exits at once (status 128 + signal number).",
+        [common, building],
+        "rebuild the feeds every N s/m/h or daily at HH:MM, until SIGINT/SIGTERM",
+        "Build once now, then on every tick. A failing build is logged and retried at the next tick; the last "
+        "good feeds stay. SIGINT or SIGTERM lets a running build finish, then exits 0; a second signal exits at "
+        "once (status 128 + signal number).",
     )
     schedule_cmd.add_argument("--every", metavar="N[smh]", help="rebuild every N seconds, minutes or hours (15m)")
     schedule_cmd.add_argument(
         "--at", action="append", default=[], metavar="HH:MM", help="rebuild daily at this local time; may be repeated"
     )
-    schedule_cmd.add_argument(
-        "--wait",
-        type=float,
-        default=DEFAULT_WAIT,
-        metavar="SECONDS",
-        help="per tick: wait this long for another build's lock (default: %(default)g)",
-    )
     schedule_cmd.set_defaults(run=_run_schedule)
 
-    parse_cmd = commands.add_parser(
+    parse_cmd = _command(
+        commands,
         "parse",
-        parents=[common, paths],
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        help="show how one seed file is understood",
-        description="Parse one seed and print the article: title, language, paragraphs, credits, related "
-        "stories, dates and link. Dates come from the seed alone (front matter or file name).",
+        [common, config],
+        "show how one seed file is understood",
+        "Parse one seed and print the article: title, language, paragraphs, credits, related stories, dates and "
+        "link. Dates come from the seed alone (front matter or file name).",
     )
     parse_cmd.add_argument("file", type=Path, metavar="FILE", help="the seed file to parse")
     parse_cmd.add_argument("--json", action="store_true", help="print the article as JSON")
     parse_cmd.set_defaults(run=_run_parse)
     return parser
+
+
+def _command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    parents: list[argparse.ArgumentParser],
+    summary: str,
+    description: str,
+) -> argparse.ArgumentParser:
+    return commands.add_parser(
+        name,
+        parents=parents,
+        help=summary,
+        description=textwrap.fill(description, 79),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def _noise_flags(default: object) -> argparse.ArgumentParser:
