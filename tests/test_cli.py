@@ -145,3 +145,26 @@ def test_console_script_is_installed() -> None:
     assert script is not None
     result = subprocess.run([script, "--version"], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and result.stdout.startswith("seedfeed ")
+
+
+@pytest.mark.parametrize("argv", [["-q", "build", "-v"], ["build", "-q", "-v"]])
+def test_quiet_and_verbose_together_are_a_usage_error(argv, capsys) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == EXIT_USAGE
+    assert "choose one of -q/--quiet and -v/--verbose" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["-1", "soon", "nan"])
+def test_negative_or_non_numeric_wait_is_a_usage_error(value, capsys) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["build", "--wait", value])
+    assert caught.value.code == EXIT_USAGE
+    assert "expected a number of seconds >= 0" in capsys.readouterr().err
+
+
+def test_state_database_is_private(project) -> None:
+    assert main(["build", "-q"]) == EXIT_OK
+    state = project / ".seedfeed"
+    assert oct(state.stat().st_mode & 0o777) == "0o700"
+    assert oct((state / "seeds.sqlite3").stat().st_mode & 0o777) == "0o600"

@@ -73,6 +73,7 @@ def _build(config: Config, now: datetime) -> Report:
     log.debug("read %d seeds from %s: %d parsed, %d rejected", len(paths), config.seeds, len(loaded), len(rejected))
     with State(config.state) as state:
         previous = state.load()
+        log.debug("state %s: %d seeds known", config.state, len(previous))
         articles, records = assign_dates(loaded, previous, now)
         removed = sorted(set(previous) - {slugify(p.stem) for p in paths})
         # The state is committed before publishing: what it records (first

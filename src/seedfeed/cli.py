@@ -44,6 +44,7 @@ exit codes:
   2  usage or configuration error
   3  the feeds could not be written or failed verification; the previous feeds are intact
   4  another build held the output directory's lock for longer than --wait
+  130, 143  schedule: a second SIGINT / SIGTERM stopped it at once (128 + signal)
 """
 
 
@@ -51,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.verbose and args.quiet:
+        parser.error("choose one of -q/--quiet and -v/--verbose")
     _configure_logging(args.verbose, args.quiet)
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
@@ -95,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     building = argparse.ArgumentParser(add_help=False, parents=[paths])
     building.add_argument(
         "--wait",
-        type=float,
+        type=_seconds,
         default=DEFAULT_WAIT,
         metavar="SECONDS",
         help="wait this long for another build on the same output to finish, then exit 4 (default: %(default)g)",
@@ -139,6 +142,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also rejects nan
+        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
+    return value
+
+
 def _command(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
@@ -163,9 +176,8 @@ def _noise_flags(default: object) -> argparse.ArgumentParser:
     is not undone by the subparser's own default.
     """
     parser = argparse.ArgumentParser(add_help=False, argument_default=default)
-    noise = parser.add_mutually_exclusive_group()
-    noise.add_argument("-v", "--verbose", action="store_true", help="also log what each step does")
-    noise.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors (for cron)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="also log what each step does")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors (for cron)")
     return parser
 
 
@@ -213,7 +225,7 @@ def _run_schedule(args: argparse.Namespace) -> int:
     when = ", ".join(filter(None, [f"every {every_text}" if every else "", *(f"daily at {a}" for a in at)]))
     log.info("scheduling builds of %s into %s %s", config.seeds, config.out, when)
     scheduler.run(plan, runner, stop)
-    log.info("stopped after %d builds (%d failed)", runner.ticks, runner.failures)
+    log.info("stopped after %d tick(s), %d of them failed", runner.ticks, runner.failures)
     return EXIT_OK
 
 

@@ -39,10 +39,11 @@ class State:
     """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = path
         self._db = sqlite3.connect(path)
         self._db.execute(_SCHEMA)
+        path.chmod(0o600)  # private like the seeds: it is nobody else's business what changed when
 
     def __enter__(self) -> State:
         return self
