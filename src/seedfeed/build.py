@@ -92,6 +92,8 @@ def _build(config: Config, now: datetime) -> Report:
         log.debug("%d entries rendered; rewritten: %s", len(entries), ", ".join(written) or "none")
     else:
         log.error("no seed could be published; the feeds were left as they were")
+    if config.site.hub:
+        _announce(config, written)
     return Report(
         seeds=len(paths),
         articles=len(articles),
@@ -103,6 +105,18 @@ def _build(config: Config, now: datetime) -> Report:
         written=tuple(written),
         unchanged=tuple(sorted(set(documents) - set(written))),
     )
+
+
+def _announce(config: Config, written: Sequence[str]) -> None:
+    """Ping the WebSub hub for every rewritten feed and every ping that failed before."""
+    from .websub import ping
+
+    assert config.site.hub
+    with State(config.state) as state:
+        urls = sorted(state.pending_pings() | {f"{config.site.feeds_url}{name}" for name in written})
+        if urls:
+            state.set_pending_pings(ping(config.site.hub, urls))
+            state.commit()
 
 
 def _verify(name: str, data: bytes) -> None:

@@ -19,13 +19,14 @@ import json
 import logging
 import sys
 import textwrap
+import threading
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from . import __version__
 from .build import build, load_seed
-from .config import load_config
+from .config import Config, load_config
 from .errors import BusyError, ConfigError, PublishError, SeedError
 from .lock import DEFAULT_WAIT
 
@@ -128,6 +129,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     schedule_cmd.set_defaults(run=_run_schedule)
 
+    serve_cmd = _command(
+        commands,
+        "serve",
+        [common, building],
+        "serve the feeds over HTTP (ETag, 304, gzip), optionally rebuilding on a schedule",
+        "Serve the output directory with waitress: feed media types, strong ETags, Last-Modified, 304 Not "
+        "Modified, gzip, and an index page with autodiscovery links at /. With --every or --at, the feeds "
+        "are also rebuilt on those ticks in the same process. SIGINT or SIGTERM stops it (exit 0).",
+    )
+    serve_cmd.add_argument("--host", help="address to listen on (default: 127.0.0.1, or [serve] host)")
+    serve_cmd.add_argument("--port", type=int, help="port to listen on (default: 8080, or [serve] port)")
+    serve_cmd.add_argument("--max-age", type=int, help="Cache-Control max-age in seconds (default: 300)")
+    serve_cmd.add_argument("--every", metavar="N[smh]", help="also rebuild every N seconds, minutes or hours")
+    serve_cmd.add_argument("--at", action="append", default=[], metavar="HH:MM", help="also rebuild daily at HH:MM")
+    serve_cmd.set_defaults(run=_run_serve)
+
     parse_cmd = _command(
         commands,
         "parse",
@@ -209,23 +226,59 @@ def _run_build(args: argparse.Namespace) -> int:
     return EXIT_REJECTED if report.rejected else EXIT_OK
 
 
+def _ticks(args: argparse.Namespace, config: Config) -> tuple[timedelta | None, tuple[str, ...]]:
+    """``--every`` / ``--at`` from the flags, else from ``[schedule]``; flags replace the file's."""
+    from . import scheduler
+
+    every_text = args.every or (None if args.at else config.every)
+    every = scheduler.parse_every(every_text) if every_text else None
+    at = tuple(scheduler.check_at(a) for a in (args.at or ([] if args.every else config.at)))
+    return every, at
+
+
+def _describe(every: timedelta | None, at: tuple[str, ...]) -> str:
+    parts = [f"every {every.total_seconds():g} s"] if every else []
+    return ", ".join([*parts, *(f"daily at {a}" for a in at)])
+
+
 def _run_schedule(args: argparse.Namespace) -> int:
     from . import scheduler
 
     config = load_config(args.config, seeds=args.seeds, out=args.out)
-    every_text = args.every or (None if args.at else config.every)
-    every = scheduler.parse_every(every_text) if every_text else None
-    at = tuple(scheduler.check_at(a) for a in (args.at or ([] if args.every else config.at)))
+    every, at = _ticks(args, config)
     runner = scheduler.Runner(lambda: build(config, wait=args.wait))
     plan = scheduler.make_scheduler(every, at, runner.tick)
     if not args.quiet:
         logging.getLogger("seedfeed").setLevel(logging.INFO)  # one line per tick is the point
     stop = scheduler.Stop()
     stop.install()
-    when = ", ".join(filter(None, [f"every {every_text}" if every else "", *(f"daily at {a}" for a in at)]))
-    log.info("scheduling builds of %s into %s %s", config.seeds, config.out, when)
+    log.info("scheduling builds of %s into %s %s", config.seeds, config.out, _describe(every, at))
     scheduler.run(plan, runner, stop)
     log.info("stopped after %d tick(s), %d of them failed", runner.ticks, runner.failures)
+    return EXIT_OK
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from . import scheduler
+    from .serve import FeedApp, run_server
+
+    config = load_config(args.config, seeds=args.seeds, out=args.out)
+    every, at = _ticks(args, config)
+    app = FeedApp(config.out, max_age=config.max_age if args.max_age is None else args.max_age, title=config.site.title)
+    background = None
+    if every or at:
+        runner = scheduler.Runner(lambda: build(config, wait=args.wait))
+        plan = scheduler.make_scheduler(every, at, runner.tick)
+
+        def background(stop: threading.Event) -> None:
+            scheduler.run(plan, runner, scheduler.Stop(stop))
+
+        log.info("rebuilding %s from %s %s", config.out, config.seeds, _describe(every, at))
+    elif not config.out.is_dir():
+        log.warning("%s does not exist yet: run 'seedfeed build' or give --every", config.out)
+    if not args.quiet:
+        logging.getLogger("seedfeed").setLevel(logging.INFO)
+    run_server(app, args.host or config.host, config.port if args.port is None else args.port, background=background)
     return EXIT_OK
 
 

@@ -34,9 +34,12 @@ class Config:
     state: Path
     every: str | None = None
     at: tuple[str, ...] = ()
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_age: int = 300
 
 
-_SITE_KEYS = {f.name for f in fields(Site)} - {"sources", "feeds_url", "id_prefix"}
+_SITE_KEYS = {f.name for f in fields(Site)} - {"sources", "feeds_url", "id_prefix", "hub"}
 
 
 def load_config(
@@ -67,7 +70,7 @@ def load_config(
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
         root = path.parent
     where = str(path) if path else "defaults"
-    _check_keys(data, {"site", "paths", "sources", "schedule"}, where, "")
+    _check_keys(data, {"site", "paths", "sources", "schedule", "serve"}, where, "")
     site = _site(data.get("site", {}), data.get("sources", {}), where)
     paths = data.get("paths", {})
     _check_keys(paths, {"seeds", "out", "state"}, where, "paths.")
@@ -75,7 +78,16 @@ def load_config(
     out_dir = out or root / _str(paths, "out", "feeds", where)
     state = root / paths["state"] if "state" in paths else default_state(seeds_dir)
     every, at = _schedule(data.get("schedule", {}), where)
-    return Config(site=site, seeds=seeds_dir, out=out_dir, state=state, every=every, at=at)
+    serving = _serve(data.get("serve", {}), where)
+    return Config(site=site, seeds=seeds_dir, out=out_dir, state=state, every=every, at=at, **serving)
+
+
+def _serve(table: dict[str, Any], where: str) -> dict[str, Any]:
+    _check_keys(table, {"host", "port", "max_age"}, where, "serve.")
+    for key, kind in (("host", str), ("port", int), ("max_age", int)):
+        if key in table and (not isinstance(table[key], kind) or isinstance(table[key], bool)):
+            raise ConfigError(f"{where}: serve.{key} must be {'a string' if kind is str else 'an integer'}")
+    return dict(table)
 
 
 def default_state(seeds: Path) -> Path:
@@ -96,10 +108,10 @@ def _schedule(table: dict[str, Any], where: str) -> tuple[str | None, tuple[str,
 
 
 def _site(table: dict[str, Any], sources: dict[str, Any], where: str) -> Site:
-    _check_keys(table, _SITE_KEYS | {"feeds_url", "id_prefix"}, where, "site.")
+    _check_keys(table, _SITE_KEYS | {"feeds_url", "id_prefix", "hub"}, where, "site.")
     defaults = Site()
     values: dict[str, Any] = {}
-    for key in _SITE_KEYS | {"feeds_url", "id_prefix"}:
+    for key in _SITE_KEYS | {"feeds_url", "id_prefix", "hub"}:
         if key not in table:
             continue
         expected = int if key == "limit" else str

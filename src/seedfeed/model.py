@@ -80,7 +80,8 @@ class Site:
 
     ``language`` ``None`` means "the most common language of the articles".
     ``id_prefix`` is the stable half of every entry id: set it once and never
-    change it, or every reader shows every article again.
+    change it, or every reader shows every article again. ``hub`` is a WebSub
+    hub URL: the feeds then carry ``<link rel="hub">`` and changes are pinged.
     """
 
     title: str = "seedfeed"
@@ -92,6 +93,7 @@ class Site:
     author: str = "seedfeed"
     timezone: str = "UTC"
     limit: int = 50
+    hub: str | None = None
     sources: tuple[tuple[str, str], ...] = field(default=())
 
     def source_url(self, name: str, slug: str) -> str:

@@ -65,7 +65,10 @@ def render_feeds(articles: Sequence[Article], site: Site) -> dict[str, bytes]:
 
 
 def _links(fg: FeedGenerator, site: Site, name: str, media_type: str) -> None:
-    """Each document's own ``rel="self"``; the RSS channel <link> is the *last* link: alternate."""
+    """Each document's own ``rel="self"``; the RSS channel <link> is the *last* link: alternate.
+
+    The WebSub hub link is written by :class:`_FeedExtension`: feedgen drops it from RSS.
+    """
     fg.link(href=f"{site.feeds_url}{name}", rel="self", type=media_type, replace=True)
     fg.link(href=site.base_url, rel="alternate", type="text/html")
 
@@ -75,6 +78,7 @@ def _generator(articles: Sequence[Article], site: Site) -> FeedGenerator:
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
     fg.register_extension("seedfeed", _FeedExtension, _EntryExtension)
+    fg.seedfeed.hub = site.hub
     fg.id(f"{site.id_prefix}feeds/main")  # slugs have no "/": never an entry's id
     fg.title(site.title)
     fg.subtitle(site.description)
@@ -124,10 +128,23 @@ def _add_entry(fg: FeedGenerator, article: Article, site: Site, feed_lang: str) 
 
 
 class _FeedExtension(BaseExtension):  # type: ignore[misc]
-    """Declares the namespaces the entry extension writes into."""
+    """Declares the namespaces the entry extension writes into; adds the WebSub hub link."""
+
+    hub: str | None = None
 
     def extend_ns(self) -> dict[str, str]:
         return {"media": MEDIA_NS, "dcterms": DCTERMS_NS}
+
+    def extend_atom(self, feed: Any) -> Any:
+        if self.hub:
+            feed.find("link").addprevious(etree.Element("link", rel="hub", href=self.hub))
+        return feed
+
+    def extend_rss(self, rss: Any) -> Any:
+        if self.hub:  # before the first item: channel metadata after items is "MisplacedItem"
+            channel = rss.find("channel")
+            channel.find(f"{{{ATOM_NS}}}link").addnext(etree.Element(f"{{{ATOM_NS}}}link", rel="hub", href=self.hub))
+        return rss
 
 
 class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]

@@ -18,7 +18,10 @@ CREATE TABLE IF NOT EXISTS seeds (
     sha256     TEXT NOT NULL,
     first_seen TEXT NOT NULL,
     updated    TEXT NOT NULL
-)
+);
+CREATE TABLE IF NOT EXISTS pending_pings (
+    url TEXT PRIMARY KEY
+);
 """
 
 
@@ -42,7 +45,7 @@ class State:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = path
         self._db = sqlite3.connect(path)
-        self._db.execute(_SCHEMA)
+        self._db.executescript(_SCHEMA)
         path.chmod(0o600)  # private like the seeds: it is nobody else's business what changed when
 
     def __enter__(self) -> State:
@@ -69,6 +72,14 @@ class State:
     def forget(self, slugs: list[str]) -> None:
         """Drop the rows of seeds whose files are gone."""
         self._db.executemany("DELETE FROM seeds WHERE slug = ?", [(slug,) for slug in slugs])
+
+    def pending_pings(self) -> set[str]:
+        """Feed URLs whose WebSub ping has not yet reached the hub."""
+        return {url for (url,) in self._db.execute("SELECT url FROM pending_pings")}
+
+    def set_pending_pings(self, urls: list[str]) -> None:
+        self._db.execute("DELETE FROM pending_pings")
+        self._db.executemany("INSERT INTO pending_pings (url) VALUES (?)", [(u,) for u in urls])
 
     def commit(self) -> None:
         self._db.commit()

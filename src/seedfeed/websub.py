@@ -1,0 +1,40 @@
+"""WebSub publishing: tell the hub which feeds changed (``hub.mode=publish``).
+
+A failed ping is not fatal: the build logs it and the URL stays pending in
+the state database, to be sent again after the next build.
+"""
+
+from __future__ import annotations
+
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from urllib.parse import urlencode
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = 10.0
+
+
+def ping(hub: str, urls: Iterable[str], timeout: float = TIMEOUT) -> list[str]:
+    """POST one publish notification per URL; return the URLs whose ping failed."""
+    failed: list[str] = []
+    for url in urls:
+        data = urlencode({"hub.mode": "publish", "hub.url": url}).encode()
+        request = urllib.request.Request(
+            hub, data=data, method="POST", headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                status = response.status
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            log.error("WebSub hub %s: ping for %s failed (%s); will retry after the next build", hub, url, exc)
+            failed.append(url)
+            continue
+        if not 200 <= status < 300:
+            log.error("WebSub hub %s answered %s for %s; will retry after the next build", hub, status, url)
+            failed.append(url)
+        else:
+            log.debug("WebSub hub %s: published %s (%s)", hub, url, status)
+    return failed
