@@ -109,7 +109,7 @@ def test_parse_of_a_bad_seed_is_exit_1(project, capsys) -> None:
     assert "bad-empty.txt: empty" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", [[], ["build"], ["parse"], ["schedule"]])
+@pytest.mark.parametrize("command", [[], ["build"], ["parse"], ["schedule"], ["serve"]])
 def test_every_command_has_help_that_explains(command, capsys) -> None:
     with pytest.raises(SystemExit) as caught:
         main([*command, "--help"])

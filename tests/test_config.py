@@ -72,3 +72,13 @@ def test_configuration_mistakes_are_config_errors(tmp_path: Path, text: str, mes
 def test_missing_named_configuration_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such configuration file"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_serve_and_hub_settings(tmp_path: Path) -> None:
+    conf = tmp_path / "seedfeed.toml"
+    conf.write_text('[site]\nhub = "https://hub.example/"\n[serve]\nhost = "0.0.0.0"\nport = 9000\nmax_age = 60\n')
+    config = load_config(conf)
+    assert (config.host, config.port, config.max_age, config.site.hub) == ("0.0.0.0", 9000, 60, "https://hub.example/")
+    conf.write_text("[serve]\nport = '80'\n")
+    with pytest.raises(ConfigError, match="serve.port must be an integer"):
+        load_config(conf)

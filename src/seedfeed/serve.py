@@ -230,6 +230,43 @@ def _plain(
     return [] if method == "HEAD" else [body]
 
 
+def create_server(app: FeedApp, host: str, port: int, *, threads: int = 8) -> Any:
+    """A waitress server for ``app`` that also answers 505 to a request line of another HTTP major version.
+
+    waitress would quietly answer ``GET / HTTP/2.0`` as HTTP/1.0; RFC 9112
+    lets a server refuse it with 505 instead, which tells the client why.
+    """
+    import waitress
+    from waitress.channel import HTTPChannel
+    from waitress.parser import HTTPRequestParser
+    from waitress.utilities import Error
+
+    class VersionNotSupported(Error):  # type: ignore[misc]
+        code = 505
+        reason = "HTTP Version Not Supported"
+
+    class Parser(HTTPRequestParser):  # type: ignore[misc]
+        def parse_header(self, header_plus: bytes) -> None:
+            super().parse_header(header_plus)
+            if self.version and not self.version.startswith("1."):
+                self.error = VersionNotSupported(f"HTTP/{self.version}")
+                self.completed = True
+
+    class Channel(HTTPChannel):  # type: ignore[misc]
+        parser_class = Parser
+
+    server = waitress.create_server(app, host=host, port=port, threads=threads, ident="seedfeed")
+    server.channel_class = Channel
+    return server
+
+
+def close_server(server: Any) -> None:
+    """Stop a server made by :func:`create_server`: its threads, its socket, its open connections."""
+    server.task_dispatcher.shutdown()
+    for channel in list(server._map.values()):
+        channel.close()
+
+
 def run_server(
     app: FeedApp,
     host: str,
@@ -245,9 +282,7 @@ def run_server(
     """
     import signal
 
-    import waitress
-
-    server = waitress.create_server(app, host=host, port=port, threads=threads, ident="seedfeed")
+    server = create_server(app, host, port, threads=threads)
     stop = threading.Event()
 
     def handle(signum: int, frame: object) -> None:
@@ -267,6 +302,6 @@ def run_server(
         server.run()
     finally:
         stop.set()
-        server.close()
+        close_server(server)
         if worker:
             worker.join()

@@ -1,0 +1,240 @@
+"""``seedfeed serve``: real clients (feedparser, raw sockets) against waitress on an ephemeral port."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from email.utils import formatdate
+
+import feedparser
+import pytest
+
+from seedfeed.build import build
+from seedfeed.serve import FeedApp, close_server, create_server, media_type
+
+from .conftest import NOW, SHIPPED_SEED
+
+
+@pytest.fixture
+def site(make_config, shipped):
+    config = make_config(shipped)
+    build(config, now=NOW)
+    return config
+
+
+@pytest.fixture
+def server(site) -> Iterator[str]:
+    app = FeedApp(site.out, max_age=120, title="Novice")
+    srv = create_server(app, "127.0.0.1", 0, threads=4)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.effective_port}"
+    close_server(srv)
+    thread.join(timeout=5)
+
+
+def raw(base: str, request: bytes, timeout: float = 5.0) -> tuple[int, dict[str, str], bytes]:
+    """Send bytes as they are; return status, headers and body of the response."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        sock.sendall(request)
+        data = b""
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                break
+            if not chunk:
+                break
+            data += chunk
+            if b"\r\n\r\n" in data:
+                head, _, body = data.partition(b"\r\n\r\n")
+                length = [line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")]
+                if length and len(body) >= int(length[0].split(b":")[1]):
+                    break
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
+
+
+def get(base: str, path: str, *headers: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    extra = "".join(f"{h}\r\n" for h in headers)
+    return raw(base, f"{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{extra}\r\n".encode())
+
+
+# --- feedparser, a real feed reader ---------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["atom.xml", "rss.xml"])
+def test_feedparser_gets_200_then_304_then_200_after_a_new_seed(server, site, name) -> None:
+    first = feedparser.parse(f"{server}/{name}")
+    assert first.status == 200 and first.bozo == 0
+    assert [e.title for e in first.entries] == ["Kim Jong Un zaključil šestdnevni obisk Rusije"]
+    again = feedparser.parse(f"{server}/{name}", etag=first.etag, modified=first.modified)
+    assert again.status == 304 and again.entries == []
+    (site.seeds / "2024-10-01-nova-novica.txt").write_text("Nova novica\nBesedilo.\n", encoding="utf-8")
+    build(site, now=NOW + timedelta(hours=1))
+    fresh = feedparser.parse(f"{server}/{name}", etag=first.etag, modified=first.modified)
+    assert fresh.status == 200 and fresh.bozo == 0
+    assert "Nova novica" in [e.title for e in fresh.entries]
+
+
+def test_content_types_carry_charset(server) -> None:
+    assert get(server, "/atom.xml")[1]["content-type"] == "application/atom+xml; charset=utf-8"
+    assert get(server, "/rss.xml")[1]["content-type"] == "application/rss+xml; charset=utf-8"
+    assert get(server, "/")[1]["content-type"] == "text/html; charset=utf-8"
+    assert media_type("feed.json") == "application/feed+json; charset=utf-8"
+
+
+def test_etag_is_strong_and_from_the_bytes_and_cache_control_is_configured(server, site) -> None:
+    status, headers, body = get(server, "/atom.xml")
+    assert status == 200 and body == (site.out / "atom.xml").read_bytes()
+    assert headers["etag"].startswith('"') and not headers["etag"].startswith("W/")
+    assert headers["cache-control"] == "public, max-age=120"
+    assert headers["last-modified"] == formatdate((site.out / "atom.xml").stat().st_mtime, usegmt=True)
+
+
+def test_if_none_match_wins_over_if_modified_since(server) -> None:
+    _, headers, _ = get(server, "/atom.xml")
+    etag, modified = headers["etag"], headers["last-modified"]
+    status, again, body = get(server, "/atom.xml", f"If-None-Match: {etag}")
+    assert (status, body, again["etag"]) == (304, b"", etag)
+    assert get(server, "/atom.xml", f"If-Modified-Since: {modified}")[0] == 304
+    assert get(server, "/atom.xml", 'If-None-Match: "other"', f"If-Modified-Since: {modified}")[0] == 200
+    assert get(server, "/atom.xml", "If-None-Match: *")[0] == 304
+    assert get(server, "/atom.xml", "If-Modified-Since: Thu, 01 Jan 1998 00:00:00 GMT")[0] == 200
+
+
+def test_gzip_when_accepted_with_vary(server, site) -> None:
+    status, headers, body = get(server, "/rss.xml", "Accept-Encoding: br, gzip;q=0.8")
+    assert (status, headers["content-encoding"], headers["vary"]) == (200, "gzip", "Accept-Encoding")
+    assert gzip.decompress(body) == (site.out / "rss.xml").read_bytes()
+    assert "content-encoding" not in get(server, "/rss.xml", "Accept-Encoding: gzip;q=0")[1]
+    assert get(server, "/rss.xml", f"If-None-Match: {headers['etag']}", "Accept-Encoding: gzip")[0] == 304
+
+
+def test_head_has_the_headers_and_no_body(server) -> None:
+    status, headers, body = get(server, "/atom.xml", method="HEAD")
+    assert status == 200 and body == b""
+    assert int(headers["content-length"]) == len(get(server, "/atom.xml")[2])
+
+
+def test_index_page_lists_the_feeds_with_autodiscovery_links(server) -> None:
+    status, _, body = get(server, "/")
+    html = body.decode()
+    assert status == 200
+    assert '<link rel="alternate" type="application/atom+xml" title="Novice: atom.xml" href="/atom.xml">' in html
+    assert '<link rel="alternate" type="application/rss+xml" title="Novice: rss.xml" href="/rss.xml">' in html
+
+
+# --- only the output directory, only GET and HEAD ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../seeds/" + SHIPPED_SEED.name,
+        "/%2e%2e/seeds/" + SHIPPED_SEED.name,
+        "/%2E%2E%2Fseeds",
+        "//etc/passwd",
+        "/.feeds.lock",
+        "/nothing.xml",
+        "/./atom.xml/..",
+        "/atom.xml%00",
+        "/..%5c..%5cetc",
+    ],
+)
+def test_nothing_outside_the_output_directory_is_reachable(server, path) -> None:
+    assert get(server, path)[0] == 404
+
+
+def test_symlink_leaving_the_output_directory_is_404(server, site) -> None:
+    (site.out / "escape.xml").symlink_to(SHIPPED_SEED)
+    (site.out / "inside.xml").symlink_to(site.out / "atom.xml")
+    assert get(server, "/escape.xml")[0] == 404
+    assert get(server, "/inside.xml")[0] == 200
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE"])
+def test_other_methods_get_405_with_allow(server, method) -> None:
+    status, headers, _ = get(server, "/atom.xml", "Content-Length: 0", method=method)
+    assert (status, headers["allow"]) == (405, "GET, HEAD")
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GARBAGE\r\n\r\n", 400),
+        (b"GET /atom.xml HTTP/1.1\r\nHost: x\r\nBroken header line\r\n\r\n", 400),
+        (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        (b"GET /atom.xml HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 300_000 + b"\r\n\r\n", 431),
+        (b"GET /atom.xml HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+        (b"GET /atom.xml HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+    ],
+)
+def test_malformed_requests_get_the_status_http_defines(server, request_bytes, status) -> None:
+    start = time.monotonic()
+    got, _, body = raw(server, request_bytes)
+    assert got == status
+    assert b"Traceback" not in body and time.monotonic() - start < 5
+
+
+def test_a_request_during_a_rebuild_gets_a_whole_document(server, site) -> None:
+    seen: set[bytes] = set()
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            seen.add(get(server, "/atom.xml")[2])
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    for index in range(5):
+        (site.seeds / f"2024-10-0{index + 1}-n.txt").write_text(f"Novica {index}\nBesedilo.\n", encoding="utf-8")
+        build(site, now=NOW + timedelta(hours=index + 1))
+    stop.set()
+    thread.join()
+    assert seen
+    for body in seen:
+        parsed = feedparser.parse(body)
+        assert parsed.bozo == 0 and parsed.entries
+
+
+def test_serve_command_builds_on_ticks_and_stops_on_sigterm(tmp_path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    (tmp_path / "seeds").mkdir()
+    shutil.copy(SHIPPED_SEED, tmp_path / "seeds")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "seedfeed", "serve", "--port", str(port), "--every", "1h"],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        parsed = None
+        while time.monotonic() < deadline:
+            parsed = feedparser.parse(f"http://127.0.0.1:{port}/atom.xml")
+            if parsed.get("status") == 200:
+                break
+            time.sleep(0.1)
+        assert parsed is not None and parsed.status == 200 and len(parsed.entries) == 1
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=15)
+        assert process.returncode == 0, err
+        assert "SIGTERM received: stopping the server" in err
+    finally:
+        process.kill()
+        process.wait()
