@@ -81,7 +81,8 @@ def shipped(tmp_path: Path) -> Path:
 def _reset_seedfeed_logger():
     """``cli.main`` configures the "seedfeed" logger; undo it so caplog sees every test's records."""
     yield
-    logger = logging.getLogger("seedfeed")
-    logger.handlers.clear()
-    logger.setLevel(logging.NOTSET)
-    logger.propagate = True
+    for name in ("seedfeed", "waitress", "waitress.queue"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.setLevel(logging.NOTSET)
+        logger.propagate = True

@@ -202,10 +202,13 @@ def _configure_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter())
-    root = logging.getLogger("seedfeed")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+    for name in ("seedfeed", "waitress"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False
+    # waitress warns "Task queue depth is N" on every request queued under load: not news.
+    logging.getLogger("waitress.queue").setLevel(logging.DEBUG if verbose else logging.ERROR)
 
 
 class _Formatter(logging.Formatter):

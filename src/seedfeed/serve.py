@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -89,7 +90,8 @@ class FeedApp:
         self.root = root
         self.max_age = max_age
         self.title = title
-        self._cache: dict[str, tuple[tuple[int, int, int], Entity]] = {}
+        # request path → (resolved file, its (inode, size, mtime), the response built from it)
+        self._cache: dict[str, tuple[str, tuple[int, int, int], Entity]] = {}
         self._lock = threading.Lock()
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -107,24 +109,27 @@ class FeedApp:
         return self._respond(entity, environ, start_response, method)
 
     def _file(self, path: str) -> Entity | None:
-        target = self._resolve(path)
-        if target is None:
-            return None
-        try:
-            stat = target.stat()
-        except OSError:
-            return None
-        key = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        """The entity for ``path``: one ``stat`` when the file has not changed since the last request."""
         cached = self._cache.get(path)
-        if cached and cached[0] == key:
-            return cached[1]
+        if cached is not None:
+            target, key, entity = cached
+            try:
+                stat = os.stat(target)  # noqa: PTH116 -- a str, not a new Path per request
+            except OSError:
+                stat = None
+            if stat is not None and (stat.st_ino, stat.st_size, stat.st_mtime_ns) == key:
+                return entity
+        resolved = self._resolve(path)  # the slow, careful path: a new or changed file
+        if resolved is None:
+            return None
         try:
-            body = target.read_bytes()
+            stat = resolved.stat()
+            body = resolved.read_bytes()
         except OSError:
             return None
-        entity = make_entity(body, stat.st_mtime, media_type(target.name))
+        entity = make_entity(body, stat.st_mtime, media_type(resolved.name))
         with self._lock:
-            self._cache[path] = (key, entity)
+            self._cache[path] = (str(resolved), (stat.st_ino, stat.st_size, stat.st_mtime_ns), entity)
         return entity
 
     def _resolve(self, path: str) -> Path | None:
