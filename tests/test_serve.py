@@ -238,3 +238,18 @@ def test_serve_command_builds_on_ticks_and_stops_on_sigterm(tmp_path) -> None:
     finally:
         process.kill()
         process.wait()
+
+
+def test_304_keeps_the_connection_alive_for_the_next_poll(server) -> None:
+    etag = get(server, "/atom.xml")[1]["etag"]
+    host, port = server.removeprefix("http://").split(":")
+    request = f"GET /atom.xml HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\n\r\n".encode()
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        for _ in range(3):  # the same connection answers three polls
+            sock.sendall(request)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = sock.recv(4096)
+                assert chunk, "the server closed the connection after a 304"
+                data += chunk
+            assert data.startswith(b"HTTP/1.1 304 ") and b"Connection: close" not in data

@@ -236,14 +236,19 @@ def _plain(
 
 
 def create_server(app: FeedApp, host: str, port: int, *, threads: int = 8) -> Any:
-    """A waitress server for ``app`` that also answers 505 to a request line of another HTTP major version.
+    """A waitress server for ``app``, with two corrections made through waitress's own class hooks.
 
-    waitress would quietly answer ``GET / HTTP/2.0`` as HTTP/1.0; RFC 9112
-    lets a server refuse it with 505 instead, which tells the client why.
+    * waitress would quietly answer ``GET / HTTP/2.0`` as HTTP/1.0; RFC 9112
+      lets a server refuse it with 505, which tells the client why.
+    * waitress closes the connection after every response without a
+      Content-Length, 304 included, although a 304 has no body by definition
+      (RFC 9112 §6.3): aggregators polling with keep-alive would pay a new TCP
+      connection per 304. The task keeps such connections open.
     """
     import waitress
     from waitress.channel import HTTPChannel
     from waitress.parser import HTTPRequestParser
+    from waitress.task import WSGITask
     from waitress.utilities import Error
 
     class VersionNotSupported(Error):  # type: ignore[misc]
@@ -257,8 +262,16 @@ def create_server(app: FeedApp, host: str, port: int, *, threads: int = 8) -> An
                 self.error = VersionNotSupported(f"HTTP/{self.version}")
                 self.completed = True
 
+    class Task(WSGITask):  # type: ignore[misc]
+        def set_close_on_finish(self) -> None:
+            bodiless = not self.has_body and not self.wrote_header and self.version == "1.1"
+            if bodiless and self.request.headers.get("CONNECTION", "").lower() != "close":
+                return
+            super().set_close_on_finish()
+
     class Channel(HTTPChannel):  # type: ignore[misc]
         parser_class = Parser
+        task_class = Task
 
     server = waitress.create_server(app, host=host, port=port, threads=threads, ident="seedfeed")
     server.channel_class = Channel
