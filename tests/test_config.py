@@ -80,5 +80,5 @@ def test_serve_and_hub_settings(tmp_path: Path) -> None:
     config = load_config(conf)
     assert (config.host, config.port, config.max_age, config.site.hub) == ("0.0.0.0", 9000, 60, "https://hub.example/")
     conf.write_text("[serve]\nport = '80'\n")
-    with pytest.raises(ConfigError, match="serve.port must be an integer"):
+    with pytest.raises(ConfigError, match=r"serve\.port must be an integer"):
         load_config(conf)
