@@ -40,7 +40,7 @@ def test_quiet_build_prints_nothing_on_success(project, capsys, argv) -> None:
 @pytest.mark.parametrize("argv", [["-v", "build"], ["build", "--verbose"]])
 def test_verbose_build_logs_each_step(project, capsys, argv) -> None:
     assert main(argv) == EXIT_OK
-    assert "seedfeed: debug: read 1 seeds from seeds: 1 parsed, 0 rejected" in capsys.readouterr().err
+    assert "seedfeed: debug: 1 seeds in seeds, 1 to read, 0 gone" in capsys.readouterr().err
 
 
 def test_each_bad_seed_is_one_line_on_stderr_and_exit_1(project, capsys) -> None:

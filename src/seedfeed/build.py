@@ -1,30 +1,39 @@
-"""The one orchestrator: read every seed, parse, date, link, render, publish.
+"""The one orchestrator: scan the seeds, parse what changed, render and publish what it affects.
 
-Reads everything first, then writes (like Pelican): a bad seed is reported
-with its path and skipped; it costs only itself.
+Cost follows change. A seed file whose size and mtime are unchanged is not
+read; one whose bytes are unchanged is not parsed again (the state database
+keeps its article); when no article changed, nothing is rendered or written,
+and feedgen and feedparser are not even imported. A bad seed is reported
+with its path and reason at every build until it is fixed; it costs only
+itself.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from . import __version__
+from .codec import article_from_json, article_to_json
 from .config import Config
 from .decode import MAX_SEED_BYTES, decode
 from .errors import ConfigError, SeedError
 from .lock import DEFAULT_WAIT, build_lock
 from .model import Article, Site
 from .parse import parse_seed
-from .slug import slugify
-from .state import Seen, State
+from .state import Row, State
 
 log = logging.getLogger(__name__)
 
 SEED_GLOB = "*.txt"
+#: Bump when parsing changes what an article holds: cached articles are then parsed again.
+CACHE_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,47 +73,204 @@ def build(config: Config, *, now: datetime | None = None, wait: float = DEFAULT_
         return _build(config, (now or datetime.now(UTC)).replace(microsecond=0))
 
 
-def _build(config: Config, now: datetime) -> Report:
-    from .publish import publish
-    from .render import render_feeds  # feedgen is imported only by a build that renders
+@dataclass
+class _Changes:
+    new: int = 0
+    changed: int = 0
+    removed: int = 0
 
-    paths = seed_paths(config.seeds)
-    loaded, rejected = load_seeds(paths, config.site)
-    log.debug("read %d seeds from %s: %d parsed, %d rejected", len(paths), config.seeds, len(loaded), len(rejected))
+
+def _build(config: Config, now: datetime) -> Report:
+    scan = scan_seeds(config.seeds)
+    fingerprint = _fingerprint(config.site)
+    counts = _Changes()
     with State(config.state) as state:
-        previous = state.load()
-        log.debug("state %s: %d seeds known", config.state, len(previous))
-        articles, records = assign_dates(loaded, previous, now)
-        removed = sorted(set(previous) - {slugify(p.stem) for p in paths})
+        known = state.files()
+        fresh = state.meta("fingerprint") == fingerprint
+        gone = sorted(set(known) - set(scan))
+        counts.removed = len(state.rows(gone)) and sum(1 for r in state.rows(gone).values() if r.article)
+        stale = [
+            name
+            for name, stat in scan.items()
+            if not fresh or name not in known or known[name][:2] != stat or known[name][2]
+        ]
+        log.debug("%d seeds in %s, %d to read, %d gone", len(scan), config.seeds, len(stale), len(gone))
+        state.forget(gone)
+        rejected = _refresh(config, state, sorted(stale), scan, fresh, now, counts)
+        state.set_meta("fingerprint", fingerprint)
+        dirty = bool(counts.new or counts.changed or counts.removed or not fresh)
+        if dirty:
+            # Until the feeds are published, the state says so: a build killed
+            # after this commit leaves the next build the rendering to do.
+            state.set_meta("unpublished", "1")
         # The state is committed before publishing: what it records (first
         # sightings, edit times) then stays the same if publishing fails and
         # the next build renders the same feeds again.
-        for slug, seen in records.items():
-            state.record(slug, seen)
-        state.forget(removed)
         state.commit()
-    entries = select_entries(link_related(articles), config.site.limit)
-    written: list[str] = []
-    documents: dict[str, bytes] = {}
-    if entries:
-        documents = render_feeds(entries, config.site)
-        written = publish(config.out, documents, _verify)
-        log.debug("%d entries rendered; rewritten: %s", len(entries), ", ".join(written) or "none")
-    else:
-        log.error("no seed could be published; the feeds were left as they were")
+        articles = state.count()
+        outputs_missing = not all((config.out / name).is_file() for name in FEED_FILES)
+        written: list[str] = []
+        documents: dict[str, bytes] = {}
+        if dirty or outputs_missing or state.meta("unpublished") == "1":
+            entries = _resolve_related(state, [article_from_json(j) for j in state.newest(config.site.limit)])
+            if entries:
+                documents, written = _render_and_publish(config, entries)
+            else:
+                log.error("no seed could be published; the feeds were left as they were")
+            state.set_meta("unpublished", "0")
+            state.commit()
+        else:
+            log.debug("no article changed: nothing rendered, nothing written")
     if config.site.hub:
         _announce(config, written)
     return Report(
-        seeds=len(paths),
-        articles=len(articles),
-        entries=len(entries),
-        new=sum(1 for slug in records if slug not in previous),
-        changed=sum(1 for slug, seen in records.items() if slug in previous and previous[slug].sha256 != seen.sha256),
-        removed=len(removed),
+        seeds=len(scan),
+        articles=articles,
+        entries=min(articles, config.site.limit),
+        new=counts.new,
+        changed=counts.changed,
+        removed=counts.removed,
         rejected=tuple(rejected),
         written=tuple(written),
         unchanged=tuple(sorted(set(documents) - set(written))),
     )
+
+
+FEED_FILES = ("atom.xml", "rss.xml")
+
+
+def _render_and_publish(config: Config, entries: list[Article]) -> tuple[dict[str, bytes], list[str]]:
+    from .publish import publish
+    from .render import render_feeds  # feedgen is imported only by a build that renders
+
+    documents = render_feeds(entries, config.site)
+    written = publish(config.out, documents, _verify)
+    log.debug("%d entries rendered; rewritten: %s", len(entries), ", ".join(written) or "none")
+    return documents, written
+
+
+def _fingerprint(site: Site) -> str:
+    """What the cached articles depend on besides the seed bytes: the site settings and the code."""
+    return hashlib.sha256(f"{__version__}/{CACHE_VERSION}/{site!r}".encode()).hexdigest()
+
+
+def _refresh(
+    config: Config,
+    state: State,
+    names: list[str],
+    scan: dict[str, tuple[int, int]],
+    fresh: bool,
+    now: datetime,
+    counts: _Changes,
+) -> list[SeedError]:
+    """Read and, where the bytes changed, parse ``names``; record the results in ``state``."""
+    rows = state.rows(names)
+    taken: set[datetime] | None = None
+    rejected: list[SeedError] = []
+    for name in names:
+        path = config.seeds / name
+        size, mtime_ns = scan[name]
+        old = rows.get(name)
+        try:
+            data = _read(path, size)
+        except SeedError as error:
+            rejected.append(_reject(state, error, old, name, size, mtime_ns, "", now))
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        if old is not None and old.sha256 == sha and fresh and old.article:
+            state.touch(name, size, mtime_ns)  # same bytes, new mtime: nothing to parse
+            continue
+        try:
+            article = _parse(data, path, config.site)
+            owner = state.slug_owner(article.slug)
+            if owner not in (None, name):
+                raise SeedError(path, f"slug {article.slug!r} is already used by {config.seeds / str(owner)}")
+        except SeedError as error:
+            rejected.append(_reject(state, error, old, name, size, mtime_ns, sha, now))
+            continue
+        first_seen = old.first_seen if old else now
+        published = article.published or first_seen
+        if old is None or old.article is None:  # new to the feeds (or fixed after being rejected)
+            updated = published
+            counts.new += 1
+        elif old.sha256 == sha:  # parsed again for new settings; the bytes did not change
+            updated = max(old.updated, published)
+        else:  # edited
+            if taken is None:
+                taken = {datetime.fromisoformat(u) for u in state.updated_values()}
+            updated = max(now, published)
+            while updated in taken:  # two entries must not share `updated` (W3C: DuplicateUpdated)
+                updated += timedelta(seconds=1)
+            taken.add(updated)
+            counts.changed += 1
+        article = replace(article, published=published, updated=updated)
+        state.put(
+            Row(
+                name,
+                size,
+                mtime_ns,
+                sha,
+                first_seen,
+                updated,
+                slug=article.slug,
+                published=published.astimezone(UTC).isoformat(),
+                title_key=title_key(article.title),
+                link=article.link,
+                article=article_to_json(article),
+            )
+        )
+    return rejected
+
+
+def _reject(
+    state: State, error: SeedError, old: Row | None, name: str, size: int, mtime_ns: int, sha: str, now: datetime
+) -> SeedError:
+    log.error("%s", error)
+    state.put(
+        Row(
+            name,
+            size,
+            mtime_ns,
+            sha or (old.sha256 if old else ""),
+            old.first_seen if old else now,
+            old.updated if old else now,
+            error=json.dumps([error.reason, error.line]),
+        )
+    )
+    return error
+
+
+def _read(path: Path, size: int) -> bytes:
+    if size > MAX_SEED_BYTES:
+        raise SeedError(path, f"too large: {size} bytes (the limit is 1 MiB)")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SeedError(path, f"cannot read: {exc.strerror}") from None
+
+
+def _parse(data: bytes, path: Path, site: Site) -> Article:
+    decoded = decode(data, str(path))
+    if decoded.legacy_encoding:
+        log.warning("%s: not UTF-8; decoded as %s", path, decoded.legacy_encoding)
+    if decoded.removed_controls:
+        log.warning("%s: removed %d control characters that XML forbids", path, decoded.removed_controls)
+    return parse_seed(decoded.text, name=path.name, site=site, path=str(path))
+
+
+def title_key(title: str) -> str:
+    """Titles are compared case- and whitespace-insensitively."""
+    return " ".join(title.split()).casefold()
+
+
+def _resolve_related(state: State, entries: list[Article]) -> list[Article]:
+    """Point each related story at the corpus article with the same title, if any (first by slug)."""
+    return [
+        replace(a, related=tuple(replace(s, url=state.link_for_title(title_key(s.title)) or s.url) for s in a.related))
+        if a.related
+        else a
+        for a in entries
+    ]
 
 
 def _announce(config: Config, written: Sequence[str]) -> None:
@@ -125,114 +291,29 @@ def _verify(name: str, data: bytes) -> None:
     verify_feed(data, "atom" if name.endswith("atom.xml") else "rss")
 
 
-def seed_paths(seeds: Path) -> list[Path]:
-    """The seed files of a directory, sorted; hidden files are skipped."""
+def scan_seeds(seeds: Path) -> dict[str, tuple[int, int]]:
+    """The seed files of a directory (hidden ones skipped): file name → (size, mtime in ns).
+
+    One ``scandir`` pass: the cheap check that decides which seeds to read.
+    """
     if not seeds.is_dir():
         raise ConfigError(f"{seeds}: seeds directory does not exist (use --seeds DIR or [paths] seeds)")
-    paths = sorted(p for p in seeds.glob(SEED_GLOB) if not p.name.startswith(".") and p.is_file())
-    if not paths:
+    found: dict[str, tuple[int, int]] = {}
+    with os.scandir(seeds) as entries:
+        for entry in entries:
+            if entry.name.endswith(".txt") and not entry.name.startswith(".") and entry.is_file():
+                stat = entry.stat()
+                found[entry.name] = (stat.st_size, stat.st_mtime_ns)
+    if not found:
         raise ConfigError(f"{seeds}: no seed files ({SEED_GLOB}); nothing was published")
-    return paths
-
-
-def load_seeds(paths: Sequence[Path], site: Site) -> tuple[list[Loaded], list[SeedError]]:
-    """Read, decode and parse every seed; a bad one is logged and returned, not raised."""
-    loaded: list[Loaded] = []
-    rejected: list[SeedError] = []
-    slugs: dict[str, Path] = {}
-    for path in paths:
-        try:
-            item = load_seed(path, site)
-            if item.article.slug in slugs:
-                raise SeedError(path, f"slug {item.article.slug!r} is already used by {slugs[item.article.slug]}")
-        except SeedError as error:
-            log.error("%s", error)
-            rejected.append(error)
-            continue
-        slugs[item.article.slug] = path
-        loaded.append(item)
-    return loaded, rejected
+    return found
 
 
 def load_seed(path: Path, site: Site) -> Loaded:
-    """Read one seed file and parse it; raises :class:`SeedError`."""
+    """Read one seed file and parse it (``seedfeed parse``); raises :class:`SeedError`."""
     try:
         size = path.stat().st_size
-        if size > MAX_SEED_BYTES:
-            raise SeedError(path, f"too large: {size} bytes (the limit is 1 MiB)")
-        data = path.read_bytes()
     except OSError as exc:
         raise SeedError(path, f"cannot read: {exc.strerror}") from None
-    decoded = decode(data, str(path))
-    if decoded.legacy_encoding:
-        log.warning("%s: not UTF-8; decoded as %s", path, decoded.legacy_encoding)
-    if decoded.removed_controls:
-        log.warning("%s: removed %d control characters that XML forbids", path, decoded.removed_controls)
-    article = parse_seed(decoded.text, name=path.name, site=site, path=str(path))
-    return Loaded(article, hashlib.sha256(data).hexdigest())
-
-
-def assign_dates(
-    loaded: Sequence[Loaded], previous: dict[str, Seen], now: datetime
-) -> tuple[list[Article], dict[str, Seen]]:
-    """Fill ``published`` and ``updated`` from the seeds and the state (pure).
-
-    ``published``: the seed's own date, else when the seed was first seen.
-    ``updated``: ``published`` until the seed's bytes change, then the build
-    time, moved on by whole seconds where another entry already has that
-    instant (two entries must not share ``updated``).
-    """
-    records: dict[str, Seen] = {}
-    articles: dict[str, Article] = {}
-    edited: list[Loaded] = []
-    for item in sorted(loaded, key=lambda i: i.article.slug):
-        slug = item.article.slug
-        before = previous.get(slug)
-        first_seen = before.first_seen if before else now
-        published = item.article.published or first_seen
-        if before is not None and before.sha256 != item.sha256:
-            edited.append(item)
-            continue
-        updated = max(before.updated, published) if before else published
-        records[slug] = Seen(item.sha256, first_seen, updated)
-        articles[slug] = replace(item.article, published=published, updated=updated)
-    taken = {a.updated for a in articles.values()}
-    for item in edited:
-        slug = item.article.slug
-        first_seen = previous[slug].first_seen
-        published = item.article.published or first_seen
-        updated = max(now, published)
-        while updated in taken:
-            updated += timedelta(seconds=1)
-        taken.add(updated)
-        records[slug] = Seen(item.sha256, first_seen, updated)
-        articles[slug] = replace(item.article, published=published, updated=updated)
-    return [articles[slug] for slug in sorted(articles)], records
-
-
-def _title_key(title: str) -> str:
-    return " ".join(title.split()).casefold()
-
-
-def link_related(articles: Sequence[Article]) -> list[Article]:
-    """Point each related story at the corpus article with the same title, if any (pure).
-
-    Titles are compared case- and whitespace-insensitively; when several
-    articles share a title, the first by slug wins.
-    """
-    by_title: dict[str, str] = {}
-    for article in sorted(articles, key=lambda a: a.slug):
-        by_title.setdefault(_title_key(article.title), article.link)
-    return [
-        replace(a, related=tuple(replace(s, url=by_title.get(_title_key(s.title), s.url)) for s in a.related))
-        if a.related
-        else a
-        for a in articles
-    ]
-
-
-def select_entries(articles: Sequence[Article], limit: int) -> list[Article]:
-    """The newest ``limit`` articles, newest first by ``published``, slug breaking ties (pure)."""
-    ordered = sorted(articles, key=lambda a: a.slug)
-    ordered.sort(key=lambda a: a.published or datetime.min.replace(tzinfo=UTC), reverse=True)
-    return ordered[:limit]
+    data = _read(path, size)
+    return Loaded(_parse(data, path, site), hashlib.sha256(data).hexdigest())

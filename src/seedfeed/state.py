@@ -1,50 +1,79 @@
-"""The state database: when each seed was first seen and when its bytes last changed.
+"""The state database: what each seed file was when last read, and its article.
 
-Embedded SQLite (stdlib ``sqlite3``). It only ever supplies *dates*, never
-an id: deleting it loses edit history (``updated`` falls back to
-``published``) but no reader sees an article twice.
+Embedded SQLite (stdlib ``sqlite3``), one row per seed file: its size and
+mtime (a file whose size and mtime are unchanged is not read again), the
+SHA-256 of its bytes (a file whose bytes are unchanged is not parsed again),
+when it was first seen and last changed, and the parsed article as JSON, or
+the reason it was rejected. It never supplies an id: deleting it loses edit
+history (``updated`` falls back to ``published``) and costs one full build,
+but no reader sees an article twice.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seeds (
-    slug       TEXT PRIMARY KEY,
+    name       TEXT PRIMARY KEY,   -- the seed's file name
+    size       INTEGER NOT NULL,
+    mtime_ns   INTEGER NOT NULL,
     sha256     TEXT NOT NULL,
     first_seen TEXT NOT NULL,
-    updated    TEXT NOT NULL
+    updated    TEXT NOT NULL,      -- when the bytes last changed (or published, if never)
+    slug       TEXT,               -- NULL when the seed is rejected
+    published  TEXT,               -- UTC ISO 8601: sorts as text
+    title_key  TEXT,               -- case- and space-folded title, for related-story links
+    link       TEXT,
+    article    TEXT,               -- the parsed article as JSON
+    error      TEXT                -- why the seed was rejected, or NULL
 );
-CREATE TABLE IF NOT EXISTS pending_pings (
-    url TEXT PRIMARY KEY
-);
+CREATE INDEX IF NOT EXISTS seeds_by_date ON seeds (published DESC, slug);
+CREATE INDEX IF NOT EXISTS seeds_by_title ON seeds (title_key);
+CREATE INDEX IF NOT EXISTS seeds_by_slug ON seeds (slug);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pending_pings (url TEXT PRIMARY KEY);
 """
 
 
 @dataclass(frozen=True, slots=True)
-class Seen:
-    """What the state knows of one seed: its content hash and its two dates."""
+class Row:
+    """One seed file as the last build left it."""
 
+    name: str
+    size: int
+    mtime_ns: int
     sha256: str
     first_seen: datetime
     updated: datetime
+    slug: str | None = None
+    published: str | None = None
+    title_key: str | None = None
+    link: str | None = None
+    article: str | None = None
+    error: str | None = None
+
+
+_COLUMNS = "name, size, mtime_ns, sha256, first_seen, updated, slug, published, title_key, link, article, error"
 
 
 class State:
-    """A handle on the state database; use as a context manager.
-
-    Writes are collected in one transaction and only committed by
-    :meth:`commit`, which the build calls after the feeds were published.
-    """
+    """A handle on the state database; use as a context manager. Nothing is written before :meth:`commit`."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = path
         self._db = sqlite3.connect(path)
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        if version != SCHEMA_VERSION:  # an older layout: start over (costs one full build, no id)
+            self._db.executescript("DROP TABLE IF EXISTS seeds; DROP TABLE IF EXISTS meta;")
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._db.executescript(_SCHEMA)
         path.chmod(0o600)  # private like the seeds: it is nobody else's business what changed when
 
@@ -54,24 +83,83 @@ class State:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def load(self) -> dict[str, Seen]:
-        """Every recorded seed by slug."""
-        rows = self._db.execute("SELECT slug, sha256, first_seen, updated FROM seeds")
-        return {
-            slug: Seen(digest, datetime.fromisoformat(first), datetime.fromisoformat(updated))
-            for slug, digest, first, updated in rows
-        }
+    def files(self) -> dict[str, tuple[int, int, bool]]:
+        """Every known file name → (size, mtime_ns, rejected?): the cheap part, for change detection."""
+        query = "SELECT name, size, mtime_ns, error IS NOT NULL FROM seeds"
+        return {n: (s, m, bool(e)) for n, s, m, e in self._db.execute(query)}
 
-    def record(self, slug: str, seen: Seen) -> None:
-        """Insert or replace one seed's row (uncommitted until :meth:`commit`)."""
-        self._db.execute(
-            "INSERT OR REPLACE INTO seeds (slug, sha256, first_seen, updated) VALUES (?, ?, ?, ?)",
-            (slug, seen.sha256, seen.first_seen.isoformat(), seen.updated.isoformat()),
+    def rows(self, names: Iterable[str]) -> dict[str, Row]:
+        """The full rows of ``names``."""
+        result: dict[str, Row] = {}
+        names = list(names)
+        for start in range(0, len(names), 500):
+            chunk = names[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for values in self._db.execute(f"SELECT {_COLUMNS} FROM seeds WHERE name IN ({marks})", chunk):
+                row = _row(values)
+                result[row.name] = row
+        return result
+
+    def errors(self) -> list[tuple[str, str]]:
+        """(file name, reason) of every rejected seed."""
+        return list(self._db.execute("SELECT name, error FROM seeds WHERE error IS NOT NULL ORDER BY name"))
+
+    def updated_values(self) -> set[str]:
+        return {u for (u,) in self._db.execute("SELECT updated FROM seeds WHERE article IS NOT NULL")}
+
+    def newest(self, limit: int) -> Iterator[str]:
+        """The article JSON of the newest ``limit`` articles, newest first, slug breaking ties."""
+        query = "SELECT article FROM seeds WHERE article IS NOT NULL ORDER BY published DESC, slug LIMIT ?"
+        for (article,) in self._db.execute(query, (limit,)):
+            yield article
+
+    def count(self) -> int:
+        (count,) = self._db.execute("SELECT count(*) FROM seeds WHERE article IS NOT NULL").fetchone()
+        return int(count)
+
+    def link_for_title(self, title_key: str) -> str | None:
+        """The link of the article with this folded title (the first by slug), if any."""
+        found = self._db.execute(
+            "SELECT link FROM seeds WHERE title_key = ? AND article IS NOT NULL ORDER BY slug LIMIT 1", (title_key,)
+        ).fetchone()
+        return None if found is None else str(found[0])
+
+    def slug_owner(self, slug: str) -> str | None:
+        """The file name that publishes ``slug``, if any."""
+        found = self._db.execute("SELECT name FROM seeds WHERE slug = ? AND article IS NOT NULL", (slug,)).fetchone()
+        return None if found is None else str(found[0])
+
+    def put(self, row: Row) -> None:
+        values = (
+            row.name,
+            row.size,
+            row.mtime_ns,
+            row.sha256,
+            row.first_seen.isoformat(),
+            row.updated.isoformat(),
+            row.slug,
+            row.published,
+            row.title_key,
+            row.link,
+            row.article,
+            row.error,
         )
+        self._db.execute(f"INSERT OR REPLACE INTO seeds ({_COLUMNS}) VALUES ({','.join('?' * 12)})", values)
 
-    def forget(self, slugs: list[str]) -> None:
-        """Drop the rows of seeds whose files are gone."""
-        self._db.executemany("DELETE FROM seeds WHERE slug = ?", [(slug,) for slug in slugs])
+    def touch(self, name: str, size: int, mtime_ns: int) -> None:
+        """Record new size and mtime for a file whose bytes did not change."""
+        self._db.execute("UPDATE seeds SET size = ?, mtime_ns = ? WHERE name = ?", (size, mtime_ns, name))
+
+    def forget(self, names: Iterable[str]) -> None:
+        """Drop the rows of seed files that are gone."""
+        self._db.executemany("DELETE FROM seeds WHERE name = ?", [(n,) for n in names])
+
+    def meta(self, key: str) -> str | None:
+        found = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if found is None else str(found[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     def pending_pings(self) -> set[str]:
         """Feed URLs whose WebSub ping has not yet reached the hub."""
@@ -86,3 +174,8 @@ class State:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _row(values: tuple[Any, ...]) -> Row:
+    name, size, mtime_ns, sha256, first_seen, updated, *rest = values
+    return Row(name, size, mtime_ns, sha256, datetime.fromisoformat(first_seen), datetime.fromisoformat(updated), *rest)

@@ -1,0 +1,59 @@
+"""An :class:`Article` ⇄ JSON, for ``parse --json`` and the state database's article cache."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from .model import Article, Credit, RelatedStory
+
+
+def article_to_dict(article: Article) -> dict[str, Any]:
+    """``dataclasses.asdict``, with dates as ISO 8601 strings, written out by hand.
+
+    ``asdict`` deep-copies every field and was a quarter of a cold build;
+    ``tests/test_codec.py`` checks that both give the same dictionary.
+    """
+    a = article
+    return {
+        "id": a.id,
+        "slug": a.slug,
+        "link": a.link,
+        "title": a.title,
+        "language": a.language,
+        "paragraphs": list(a.paragraphs),
+        "credits": [{"role": c.role, "name": c.name, "via": c.via} for c in a.credits],
+        "related": [
+            {"title": r.title, "teaser": list(r.teaser), "url": r.url, "link_text": r.link_text} for r in a.related
+        ],
+        "published": a.published.isoformat() if a.published else None,
+        "updated": a.updated.isoformat() if a.updated else None,
+        "tags": list(a.tags),
+        "image": a.image,
+    }
+
+
+def article_to_json(article: Article) -> str:
+    return json.dumps(article_to_dict(article), ensure_ascii=False, separators=(",", ":"))
+
+
+def article_from_json(text: str) -> Article:
+    """The inverse of :func:`article_to_json`.
+
+    >>> a = Article("i", "s", "l", "t", "sl", ("p",), credits=(Credit("photo", "A", "X"),))
+    >>> article_from_json(article_to_json(a)) == a
+    True
+    """
+    data = json.loads(text)
+    return Article(
+        **{
+            **data,
+            "paragraphs": tuple(data["paragraphs"]),
+            "credits": tuple(Credit(**c) for c in data["credits"]),
+            "related": tuple(RelatedStory(**{**r, "teaser": tuple(r["teaser"])}) for r in data["related"]),
+            "tags": tuple(data["tags"]),
+            "published": datetime.fromisoformat(data["published"]) if data["published"] else None,
+            "updated": datetime.fromisoformat(data["updated"]) if data["updated"] else None,
+        }
+    )

@@ -1,0 +1,116 @@
+"""Cost follows change: unchanged seeds are not read, unchanged bytes are not parsed, no change renders nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import feedparser
+import pytest
+
+from seedfeed import build as build_module
+from seedfeed import publish as publish_module
+from seedfeed.build import build
+from seedfeed.errors import PublishError
+
+from .conftest import NOW
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Count the seed files read and parsed by the builds of a test."""
+    calls = {"read": 0, "parse": 0}
+    real_read, real_parse = build_module._read, build_module._parse
+
+    def read(*args):
+        calls["read"] += 1
+        return real_read(*args)
+
+    def parse(*args):
+        calls["parse"] += 1
+        return real_parse(*args)
+
+    monkeypatch.setattr(build_module, "_read", read)
+    monkeypatch.setattr(build_module, "_parse", parse)
+    return calls
+
+
+def test_no_change_rebuild_reads_and_parses_nothing(corpus, make_config, counted) -> None:
+    config = make_config(corpus)
+    build(config, now=NOW)
+    counted.update(read=0, parse=0)
+    report = build(config, now=NOW + timedelta(hours=1))
+    bad = len(report.rejected)
+    assert counted == {"read": bad, "parse": bad}  # only the rejected seeds are looked at again
+    assert report.written == ()
+
+
+def test_a_touched_seed_is_read_but_not_parsed(shipped, make_config, counted) -> None:
+    config = make_config(shipped)
+    build(config, now=NOW)
+    seed = next(shipped.glob("*.txt"))
+    os.utime(seed, ns=(seed.stat().st_atime_ns, seed.stat().st_mtime_ns + 10**9))
+    counted.update(read=0, parse=0)
+    report = build(config, now=NOW + timedelta(hours=1))
+    assert counted == {"read": 1, "parse": 0}
+    assert (report.changed, report.written) == (0, ())
+
+
+def test_no_change_rebuild_does_not_import_feedgen_or_feedparser(shipped, make_config) -> None:
+    config = make_config(shipped)
+    build(config, now=NOW)
+    script = (
+        "import sys; from seedfeed.build import build; from seedfeed.config import Config; "
+        "from seedfeed.model import Site; "
+        f"from pathlib import Path; build(Config(Site(), Path({str(config.seeds)!r}), Path({str(config.out)!r}), "
+        f"Path({str(config.state)!r}))); print('feedgen' in sys.modules, 'feedparser' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False"]
+
+
+def test_a_build_that_failed_to_publish_is_finished_by_the_next_one(shipped, make_config, monkeypatch) -> None:
+    config = make_config(shipped)
+    build(config, now=NOW)
+    (shipped / "2024-10-01-nova.txt").write_text("Nova\nBesedilo.\n", encoding="utf-8")
+    real = publish_module.publish
+
+    def failing(*args, **kwargs):
+        raise PublishError(config.out, "disk full")
+
+    monkeypatch.setattr(publish_module, "publish", failing)
+    with pytest.raises(PublishError):
+        build(config, now=NOW + timedelta(hours=1))
+    monkeypatch.setattr(publish_module, "publish", real)
+    report = build(config, now=NOW + timedelta(hours=2))  # no seed changed since the failed build
+    assert report.written == ("atom.xml", "rss.xml")
+    assert len(feedparser.parse(str(config.out / "atom.xml")).entries) == 2
+
+
+def test_deleted_output_is_published_again_without_any_seed_change(shipped, make_config) -> None:
+    config = make_config(shipped)
+    build(config, now=NOW)
+    (config.out / "rss.xml").unlink()
+    assert build(config, now=NOW + timedelta(hours=1)).written == ("rss.xml",)
+
+
+def test_changed_settings_parse_everything_again(shipped, make_config, counted) -> None:
+    build(make_config(shipped), now=NOW)
+    counted.update(read=0, parse=0)
+    report = build(make_config(shipped, base_url="https://novice.example.si/"), now=NOW + timedelta(hours=1))
+    assert counted["parse"] == 1 and report.written == ("atom.xml", "rss.xml")
+    entry = feedparser.parse(str(make_config(shipped).out / "atom.xml")).entries[0]
+    assert entry.link.startswith("https://novice.example.si/") and entry.updated == entry.published
+
+
+def test_seed_rejected_for_a_duplicate_slug_is_published_once_the_other_is_gone(make_config) -> None:
+    config = make_config()
+    (config.seeds / "Čas.txt").write_text("A\nBody.\n", encoding="utf-8")
+    (config.seeds / "cas.txt").write_text("B\nBody.\n", encoding="utf-8")
+    assert len(build(config, now=NOW).rejected) == 1
+    (config.seeds / "Čas.txt").unlink()
+    report = build(config, now=NOW + timedelta(hours=1))
+    assert (report.rejected, report.articles) == ((), 1)
+    assert [e.title for e in feedparser.parse(str(config.out / "atom.xml")).entries] == ["B"]
