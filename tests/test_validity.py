@@ -27,6 +27,7 @@ KNOWN_NAMESPACES = {
     "http://purl.org/dc/terms/",
     "http://search.yahoo.com/mrss/",
     "http://www.w3.org/XML/1998/namespace",
+    "http://purl.org/syndication/history/1.0",
 }
 RFC822 = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -37,8 +38,35 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 _MARKUP_LIKE = re.compile(r"[<>&]")
 
+FH_NS = "http://purl.org/syndication/history/1.0"
+
 ATOM_FILE = "atom.xml"
 RSS_FILE = "rss.xml"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Which pair of documents to render, and where it sits in the RFC 5005 archive.
+
+    The subscription documents are ``atom.xml`` and ``rss.xml``; archive page
+    *k* (numbered from the oldest) is ``archive/k.atom.xml`` and
+    ``archive/k.rss.xml``. ``prev`` and ``next`` are page numbers.
+    """
+
+    number: int | None = None
+    prev: int | None = None
+    next: int | None = None
+
+    def name(self, kind: str) -> str:
+        return f"{kind}.xml" if self.number is None else page_name(self.number, kind)
+
+
+def page_name(number: int, kind: str) -> str:
+    """``archive/12.atom.xml``: the file of archive page ``number`` in format ``kind`` (atom, rss)."""
+    return f"archive/{number}.{kind}.xml"
+
+
+MAIN = Page()
 
 
 def feed_language(articles: Sequence[Article], site: Site) -> str:
@@ -51,17 +79,34 @@ def feed_language(articles: Sequence[Article], site: Site) -> str:
     return min(counts, key=lambda lang: (-counts[lang], lang))
 
 
-def render_feeds(articles: Sequence[Article], site: Site) -> dict[str, bytes]:
-    """Both feeds of ``articles``, in the order given: ``{file name: document bytes}``.
+def render_feeds(
+    articles: Sequence[Article], site: Site, page: Page = MAIN, *, empty_updated: datetime | None = None
+) -> dict[str, bytes]:
+    """Both documents of ``page`` holding ``articles``, in the order given: ``{file name: bytes}``.
 
-    Every article must have ``published`` and ``updated`` set.
+    Every article must have ``published`` and ``updated`` set. A page whose
+    articles were all deleted needs ``empty_updated`` for its feed date.
     """
-    generator = _generator(articles, site)
-    _links(generator, site, ATOM_FILE, "application/atom+xml")
-    atom = generator.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
-    _links(generator, site, RSS_FILE, "application/rss+xml")
-    rss = generator.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
-    return {ATOM_FILE: atom, RSS_FILE: rss}
+    generator = _generator(articles, site, empty_updated)
+    documents = {}
+    for kind, media_type in (("atom", "application/atom+xml"), ("rss", "application/rss+xml")):
+        _links(generator, site, page.name(kind), media_type)
+        generator.seedfeed.history = _history(site, page, kind)
+        render = generator.atom_str if kind == "atom" else generator.rss_str
+        documents[page.name(kind)] = render(pretty=True, encoding="UTF-8", xml_declaration=True)
+    return documents
+
+
+def _history(site: Site, page: Page, kind: str) -> list[tuple[str, str]]:
+    """RFC 5005 links of one document: ``[(rel, href), …]``; an archive page also gets ``fh:archive``."""
+    links = []
+    if page.number is not None:
+        links.append(("current", f"{site.feeds_url}{MAIN.name(kind)}"))
+    if page.prev is not None:
+        links.append(("prev-archive", f"{site.feeds_url}{page_name(page.prev, kind)}"))
+    if page.next is not None:
+        links.append(("next-archive", f"{site.feeds_url}{page_name(page.next, kind)}"))
+    return links
 
 
 def _links(fg: FeedGenerator, site: Site, name: str, media_type: str) -> None:
@@ -73,7 +118,7 @@ def _links(fg: FeedGenerator, site: Site, name: str, media_type: str) -> None:
     fg.link(href=site.base_url, rel="alternate", type="text/html")
 
 
-def _generator(articles: Sequence[Article], site: Site) -> FeedGenerator:
+def _generator(articles: Sequence[Article], site: Site, empty_updated: datetime | None) -> FeedGenerator:
     language = feed_language(articles, site)
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
@@ -85,9 +130,9 @@ def _generator(articles: Sequence[Article], site: Site) -> FeedGenerator:
     fg.author({"name": site.author})
     fg.language(language)
     fg.generator("seedfeed", version=__version__, uri="https://pypi.org/project/seedfeed/")
-    newest = max((_required(a.updated, a) for a in articles), default=None)
+    newest = max((_required(a.updated, a) for a in articles), default=empty_updated)
     if newest is None:
-        raise ValueError("a feed needs at least one article")
+        raise ValueError("a feed without articles needs empty_updated")
     fg.updated(newest)
     fg.lastBuildDate(newest)
     for article in articles:
@@ -128,22 +173,32 @@ def _add_entry(fg: FeedGenerator, article: Article, site: Site, feed_lang: str) 
 
 
 class _FeedExtension(BaseExtension):  # type: ignore[misc]
-    """Declares the namespaces the entry extension writes into; adds the WebSub hub link."""
+    """Feed-level links feedgen cannot write (WebSub hub, RFC 5005 history) and ``fh:archive``."""
 
     hub: str | None = None
+    history: list[tuple[str, str]] = []  # noqa: RUF012 -- replaced, never mutated
 
     def extend_ns(self) -> dict[str, str]:
-        return {"media": MEDIA_NS, "dcterms": DCTERMS_NS}
+        return {"media": MEDIA_NS, "dcterms": DCTERMS_NS, "fh": FH_NS}
+
+    def _links(self) -> list[tuple[str, str]]:
+        return ([("hub", self.hub)] if self.hub else []) + self.history
 
     def extend_atom(self, feed: Any) -> Any:
-        if self.hub:
-            feed.find("link").addprevious(etree.Element("link", rel="hub", href=self.hub))
+        anchor = feed.find("link")
+        for rel, href in self._links():
+            anchor.addprevious(etree.Element("link", rel=rel, href=href))
+        if any(rel == "current" for rel, _ in self.history):
+            anchor.addprevious(etree.Element(f"{{{FH_NS}}}archive"))
         return feed
 
     def extend_rss(self, rss: Any) -> Any:
-        if self.hub:  # before the first item: channel metadata after items is "MisplacedItem"
-            channel = rss.find("channel")
-            channel.find(f"{{{ATOM_NS}}}link").addnext(etree.Element(f"{{{ATOM_NS}}}link", rel="hub", href=self.hub))
+        # Channel metadata must come before the first item ("MisplacedItem"): after the self link.
+        anchor = rss.find("channel").find(f"{{{ATOM_NS}}}link")
+        for rel, href in reversed(self._links()):
+            anchor.addnext(etree.Element(f"{{{ATOM_NS}}}link", rel=rel, href=href))
+        if any(rel == "current" for rel, _ in self.history):
+            anchor.addnext(etree.Element(f"{{{FH_NS}}}archive"))
         return rss
 
 
