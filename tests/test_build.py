@@ -148,7 +148,7 @@ def test_failed_verification_leaves_the_previous_feeds_intact(corpus, make_confi
     (corpus / "2024-09-01-new.txt").write_text("New\nBody.\n", encoding="utf-8")
 
     def broken(out, documents, verify):
-        return real(out, {name: data.replace(b"<title>", b"<title", 1) for name, data in documents.items()}, verify)
+        return real(out, ((name, data.replace(b"<title>", b"<title", 1)) for name, data in documents), verify)
 
     real = publish_module.publish
     monkeypatch.setattr(publish_module, "publish", broken)

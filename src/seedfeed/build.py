@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +26,7 @@ from .decode import MAX_SEED_BYTES, decode
 from .errors import ConfigError, SeedError
 from .lock import DEFAULT_WAIT, build_lock
 from .model import Article, Site
+from .pages import page_name
 from .parse import parse_seed
 from .state import Row, State
 
@@ -88,7 +89,9 @@ def _build(config: Config, now: datetime) -> Report:
         known = state.files()
         fresh = state.meta("fingerprint") == fingerprint
         gone = sorted(set(known) - set(scan))
-        counts.removed = len(state.rows(gone)) and sum(1 for r in state.rows(gone).values() if r.article)
+        gone_rows = state.rows(gone).values()
+        counts.removed = sum(1 for r in gone_rows if r.article)
+        affected = {r.page for r in gone_rows if r.page is not None}
         stale = [
             name
             for name, stat in scan.items()
@@ -96,28 +99,30 @@ def _build(config: Config, now: datetime) -> Report:
         ]
         log.debug("%d seeds in %s, %d to read, %d gone", len(scan), config.seeds, len(stale), len(gone))
         state.forget(gone)
-        rejected = _refresh(config, state, sorted(stale), scan, fresh, now, counts)
+        rejected = _refresh(config, state, sorted(stale), scan, fresh, now, counts, affected)
         state.set_meta("fingerprint", fingerprint)
         dirty = bool(counts.new or counts.changed or counts.removed or not fresh)
         if dirty:
-            # Until the feeds are published, the state says so: a build killed
-            # after this commit leaves the next build the rendering to do.
-            state.set_meta("unpublished", "1")
+            affected |= archive_overflow(state, config.site.limit, config.site.page_size)
+            if not fresh:
+                affected |= set(state.pages())
+        # Until the feeds are published, the state says which documents are
+        # owed: a build killed after this commit leaves that work to the next.
+        pending = _pending(state) | affected
+        if dirty:
+            state.set_meta("unpublished", json.dumps(sorted(pending)))
         # The state is committed before publishing: what it records (first
-        # sightings, edit times) then stays the same if publishing fails and
-        # the next build renders the same feeds again.
+        # sightings, edit times, archive pages) then stays the same if
+        # publishing fails and the next build renders the same feeds again.
         state.commit()
         articles = state.count()
-        outputs_missing = not all((config.out / name).is_file() for name in FEED_FILES)
+        pages = state.pages()
+        missing = {k for k in pages if not all((config.out / page_name(k, f)).is_file() for f in ("atom", "rss"))}
+        main_missing = not all((config.out / name).is_file() for name in FEED_FILES)
         written: list[str] = []
-        documents: dict[str, bytes] = {}
-        if dirty or outputs_missing or state.meta("unpublished") == "1":
-            entries = _resolve_related(state, [article_from_json(j) for j in state.newest(config.site.limit)])
-            if entries:
-                documents, written = _render_and_publish(config, entries)
-            else:
-                log.error("no seed could be published; the feeds were left as they were")
-            state.set_meta("unpublished", "0")
+        if dirty or main_missing or missing or state.meta("unpublished") is not None:
+            written = _render_and_publish(config, state, pending | missing, now)
+            state.delete_meta("unpublished")
             state.commit()
         else:
             log.debug("no article changed: nothing rendered, nothing written")
@@ -132,21 +137,61 @@ def _build(config: Config, now: datetime) -> Report:
         removed=counts.removed,
         rejected=tuple(rejected),
         written=tuple(written),
-        unchanged=tuple(sorted(set(documents) - set(written))),
+        unchanged=(),
     )
 
 
 FEED_FILES = ("atom.xml", "rss.xml")
 
 
-def _render_and_publish(config: Config, entries: list[Article]) -> tuple[dict[str, bytes], list[str]]:
+def _pending(state: State) -> set[int]:
+    owed = state.meta("unpublished")
+    return set(json.loads(owed)) if owed else set()
+
+
+def archive_overflow(state: State, limit: int, page_size: int) -> set[int]:
+    """Move every article beyond the newest ``limit`` into the archive; return the pages that got one.
+
+    An article keeps its page for good: it goes to the newest page while
+    that page has room, else to a new one. So pages fill oldest first, and a
+    full page never changes when new articles arrive.
+    """
+    pages = state.pages()
+    last = max(pages, default=0)
+    size = pages.get(last, page_size)
+    touched: set[int] = set()
+    for name in state.overflow(limit):
+        if size >= page_size:
+            last, size = last + 1, 0
+        state.archive(name, last)
+        size += 1
+        touched.add(last)
+    return touched
+
+
+def _render_and_publish(config: Config, state: State, pages: set[int], now: datetime) -> list[str]:
+    from .pages import MAIN, Page
     from .publish import publish
     from .render import render_feeds  # feedgen is imported only by a build that renders
 
-    documents = render_feeds(entries, config.site)
-    written = publish(config.out, documents, _verify)
-    log.debug("%d entries rendered; rewritten: %s", len(entries), ", ".join(written) or "none")
-    return documents, written
+    sizes = state.pages()
+    last = max(sizes, default=None)
+
+    def documents() -> Iterator[tuple[str, bytes]]:
+        entries = _resolve_related(state, [article_from_json(j) for j in state.newest(config.site.limit)])
+        if entries:
+            yield from render_feeds(entries, config.site, replace(MAIN, prev=last)).items()
+        else:
+            log.error("no seed could be published; the subscription feeds were left as they were")
+        for number in sorted(pages):
+            full = number in sizes and (number < (last or 0) or sizes[number] >= config.site.page_size)
+            page = Page(number, prev=number - 1 if number > 1 else None, next=number + 1 if full else None)
+            articles = _resolve_related(state, [article_from_json(j) for j in state.page_articles(number)])
+            yield from render_feeds(articles, config.site, page, empty_updated=now).items()
+
+    written = publish(config.out, documents(), _verify)
+    log.debug("%d archive pages rendered; rewritten: %s", len(pages), ", ".join(written) or "none")
+    return written
 
 
 def _fingerprint(site: Site) -> str:
@@ -162,6 +207,7 @@ def _refresh(
     fresh: bool,
     now: datetime,
     counts: _Changes,
+    affected: set[int],
 ) -> list[SeedError]:
     """Read and, where the bytes changed, parse ``names``; record the results in ``state``."""
     rows = state.rows(names)
@@ -171,6 +217,8 @@ def _refresh(
         path = config.seeds / name
         size, mtime_ns = scan[name]
         old = rows.get(name)
+        if old is not None and old.page is not None:
+            affected.add(old.page)  # whatever happens to it, its archive page is rendered again
         try:
             data = _read(path, size)
         except SeedError as error:
@@ -217,6 +265,7 @@ def _refresh(
                 title_key=title_key(article.title),
                 link=article.link,
                 article=article_to_json(article),
+                page=old.page if old else None,
             )
         )
     return rejected
@@ -235,6 +284,7 @@ def _reject(
             old.first_seen if old else now,
             old.updated if old else now,
             error=json.dumps([error.reason, error.line]),
+            page=old.page if old else None,
         )
     )
     return error
@@ -288,7 +338,7 @@ def _announce(config: Config, written: Sequence[str]) -> None:
 def _verify(name: str, data: bytes) -> None:
     from .verify import verify_feed
 
-    verify_feed(data, "atom" if name.endswith("atom.xml") else "rss")
+    verify_feed(data, "atom" if name.endswith("atom.xml") else "rss", deep="/" not in name)
 
 
 def scan_seeds(seeds: Path) -> dict[str, tuple[int, int]]:

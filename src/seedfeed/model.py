@@ -82,6 +82,8 @@ class Site:
     ``id_prefix`` is the stable half of every entry id: set it once and never
     change it, or every reader shows every article again. ``hub`` is a WebSub
     hub URL: the feeds then carry ``<link rel="hub">`` and changes are pinged.
+    ``limit`` entries are in the subscription feeds; older ones are in RFC 5005
+    archive pages of ``page_size`` entries.
     """
 
     title: str = "seedfeed"
@@ -93,6 +95,7 @@ class Site:
     author: str = "seedfeed"
     timezone: str = "UTC"
     limit: int = 50
+    page_size: int = 50
     hub: str | None = None
     sources: tuple[tuple[str, str], ...] = field(default=())
 

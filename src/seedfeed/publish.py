@@ -1,16 +1,18 @@
 """Write feeds so that a reader never sees a broken, half-written or needlessly changed one.
 
 For each document: equal bytes → no write at all (mtime and ETag stay).
-Otherwise: temporary file in the same directory → fsync → verify → chmod
-0644 → ``os.replace``. All documents of one build are verified before any
-is renamed, so a failure leaves every previous feed as it was.
+Otherwise: temporary file beside the target → fsync → verify → chmod 0644.
+Only when every document of the build is staged and verified are they
+renamed into place with ``os.replace``: a failure leaves every previous feed
+as it was. Documents arrive one at a time and only their temporary files
+are kept, so a build of thousands of archive pages holds one in memory.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from pathlib import Path
 
@@ -19,55 +21,57 @@ from .errors import PublishError
 Verifier = Callable[[str, bytes], None]
 
 
-def publish(out: Path, documents: Mapping[str, bytes], verify: Verifier) -> list[str]:
-    """Write ``documents`` (``{file name: bytes}``) into ``out``; return the names rewritten.
+def publish(out: Path, documents: Iterable[tuple[str, bytes]], verify: Verifier) -> list[str]:
+    """Write ``documents`` (``(name relative to out, bytes)`` pairs) into ``out``; return the names rewritten.
 
     ``verify(name, data)`` raises to reject a document; then nothing is
     replaced and :class:`PublishError` names the file and the reason.
     """
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise PublishError(out, f"cannot create the output directory: {exc.strerror}") from None
-    _remove_stale_temporaries(out, documents)
-    changed = {name: data for name, data in documents.items() if _current(out / name) != data}
     staged: dict[str, Path] = {}
     try:
-        for name, data in changed.items():
-            staged[name] = _stage(out, name, data)
+        for name, data in documents:
+            target = out / name
             try:
-                verify(name, staged[name].read_bytes())
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise PublishError(target.parent, f"cannot create the directory: {exc.strerror}") from None
+            _remove_stale_temporaries(target)
+            if _current(target) == data:
+                continue
+            staged[name] = _stage(target, data)
+            try:
+                verify(name, data)
             except Exception as exc:  # any verifier failure blocks publication
-                raise PublishError(out / name, f"failed verification: {exc}") from exc
+                raise PublishError(target, f"failed verification: {exc}") from exc
         for name, temp in staged.items():
             temp.replace(out / name)
-        _fsync_dir(out)
+        for directory in {(out / name).parent for name in staged}:
+            _fsync_dir(directory)
     except OSError as exc:
         raise PublishError(out, f"cannot write: {exc.strerror or exc}") from None
     finally:
         for temp in staged.values():
             with suppress(FileNotFoundError):
                 temp.unlink()
-    return sorted(changed)
+    return sorted(staged)
 
 
-def _remove_stale_temporaries(out: Path, names: Mapping[str, bytes]) -> None:
+def _remove_stale_temporaries(target: Path) -> None:
     """Delete temporary files a killed build left behind (the caller holds the build lock)."""
-    for name in names:
-        for stale in out.glob(f".{name}.*.tmp"):
-            with suppress(FileNotFoundError):
-                stale.unlink()
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):
+        with suppress(FileNotFoundError):
+            stale.unlink()
 
 
 def _current(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
 
 
-def _stage(out: Path, name: str, data: bytes) -> Path:
-    fd, temp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
+def _stage(target: Path, data: bytes) -> Path:
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -29,6 +28,7 @@ from lxml import etree
 from . import __version__
 from .content import content_html
 from .model import Article, Site
+from .pages import MAIN, Page, page_name
 from .slug import slugify
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
@@ -42,31 +42,6 @@ FH_NS = "http://purl.org/syndication/history/1.0"
 
 ATOM_FILE = "atom.xml"
 RSS_FILE = "rss.xml"
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """Which pair of documents to render, and where it sits in the RFC 5005 archive.
-
-    The subscription documents are ``atom.xml`` and ``rss.xml``; archive page
-    *k* (numbered from the oldest) is ``archive/k.atom.xml`` and
-    ``archive/k.rss.xml``. ``prev`` and ``next`` are page numbers.
-    """
-
-    number: int | None = None
-    prev: int | None = None
-    next: int | None = None
-
-    def name(self, kind: str) -> str:
-        return f"{kind}.xml" if self.number is None else page_name(self.number, kind)
-
-
-def page_name(number: int, kind: str) -> str:
-    """``archive/12.atom.xml``: the file of archive page ``number`` in format ``kind`` (atom, rss)."""
-    return f"archive/{number}.{kind}.xml"
-
-
-MAIN = Page()
 
 
 def feed_language(articles: Sequence[Article], site: Site) -> str:

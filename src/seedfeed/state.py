@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seeds (
     name       TEXT PRIMARY KEY,   -- the seed's file name
@@ -32,8 +32,10 @@ CREATE TABLE IF NOT EXISTS seeds (
     title_key  TEXT,               -- case- and space-folded title, for related-story links
     link       TEXT,
     article    TEXT,               -- the parsed article as JSON
-    error      TEXT                -- why the seed was rejected, or NULL
+    error      TEXT,               -- why the seed was rejected, or NULL
+    page       INTEGER             -- its RFC 5005 archive page, NULL while in the subscription feeds
 );
+CREATE INDEX IF NOT EXISTS seeds_by_page ON seeds (page);
 CREATE INDEX IF NOT EXISTS seeds_by_date ON seeds (published DESC, slug);
 CREATE INDEX IF NOT EXISTS seeds_by_title ON seeds (title_key);
 CREATE INDEX IF NOT EXISTS seeds_by_slug ON seeds (slug);
@@ -58,9 +60,10 @@ class Row:
     link: str | None = None
     article: str | None = None
     error: str | None = None
+    page: int | None = None
 
 
-_COLUMNS = "name, size, mtime_ns, sha256, first_seen, updated, slug, published, title_key, link, article, error"
+_COLUMNS = "name, size, mtime_ns, sha256, first_seen, updated, slug, published, title_key, link, article, error, page"
 
 
 class State:
@@ -108,10 +111,34 @@ class State:
         return {u for (u,) in self._db.execute("SELECT updated FROM seeds WHERE article IS NOT NULL")}
 
     def newest(self, limit: int) -> Iterator[str]:
-        """The article JSON of the newest ``limit`` articles, newest first, slug breaking ties."""
-        query = "SELECT article FROM seeds WHERE article IS NOT NULL ORDER BY published DESC, slug LIMIT ?"
+        """The article JSON of the newest ``limit`` articles not yet archived, newest first, slug breaking ties."""
+        query = (
+            "SELECT article FROM seeds WHERE article IS NOT NULL AND page IS NULL ORDER BY published DESC, slug LIMIT ?"
+        )
         for (article,) in self._db.execute(query, (limit,)):
             yield article
+
+    def overflow(self, limit: int) -> list[str]:
+        """File names of the articles not archived yet beyond the newest ``limit``, oldest first."""
+        query = (
+            "SELECT name FROM seeds WHERE article IS NOT NULL AND page IS NULL "
+            "ORDER BY published DESC, slug LIMIT -1 OFFSET ?"
+        )
+        return [name for (name,) in self._db.execute(query, (limit,))][::-1]
+
+    def pages(self) -> dict[int, int]:
+        """Archive page number → how many articles it holds."""
+        query = "SELECT page, count(article) FROM seeds WHERE page IS NOT NULL GROUP BY page"
+        return {int(page): int(count) for page, count in self._db.execute(query)}
+
+    def page_articles(self, page: int) -> Iterator[str]:
+        """The article JSON of one archive page, newest first."""
+        query = "SELECT article FROM seeds WHERE page = ? AND article IS NOT NULL ORDER BY published DESC, slug"
+        for (article,) in self._db.execute(query, (page,)):
+            yield article
+
+    def archive(self, name: str, page: int) -> None:
+        self._db.execute("UPDATE seeds SET page = ? WHERE name = ?", (page, name))
 
     def count(self) -> int:
         (count,) = self._db.execute("SELECT count(*) FROM seeds WHERE article IS NOT NULL").fetchone()
@@ -143,8 +170,9 @@ class State:
             row.link,
             row.article,
             row.error,
+            row.page,
         )
-        self._db.execute(f"INSERT OR REPLACE INTO seeds ({_COLUMNS}) VALUES ({','.join('?' * 12)})", values)
+        self._db.execute(f"INSERT OR REPLACE INTO seeds ({_COLUMNS}) VALUES ({','.join('?' * 13)})", values)
 
     def touch(self, name: str, size: int, mtime_ns: int) -> None:
         """Record new size and mtime for a file whose bytes did not change."""
@@ -157,6 +185,9 @@ class State:
     def meta(self, key: str) -> str | None:
         found = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if found is None else str(found[0])
+
+    def delete_meta(self, key: str) -> None:
+        self._db.execute("DELETE FROM meta WHERE key = ?", (key,))
 
     def set_meta(self, key: str, value: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))

@@ -1,0 +1,30 @@
+"""Where documents live: the subscription feeds and the RFC 5005 archive pages (no feedgen here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Which pair of documents to render, and where it sits in the RFC 5005 archive.
+
+    The subscription documents are ``atom.xml`` and ``rss.xml``; archive page
+    *k* (numbered from the oldest) is ``archive/k.atom.xml`` and
+    ``archive/k.rss.xml``. ``prev`` and ``next`` are page numbers.
+    """
+
+    number: int | None = None
+    prev: int | None = None
+    next: int | None = None
+
+    def name(self, kind: str) -> str:
+        return f"{kind}.xml" if self.number is None else page_name(self.number, kind)
+
+
+def page_name(number: int, kind: str) -> str:
+    """``archive/12.atom.xml``: the file of archive page ``number`` in format ``kind`` (atom, rss)."""
+    return f"archive/{number}.{kind}.xml"
+
+
+MAIN = Page()
