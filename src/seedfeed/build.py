@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -177,8 +177,13 @@ def _render_and_publish(config: Config, state: State, pages: set[int], now: date
     sizes = state.pages()
     last = max(sizes, default=None)
 
+    links: dict[str, str | None] = {}  # folded title → link, looked up once per build
+
+    def resolve(articles: Iterable[str]) -> list[Article]:
+        return _resolve_related(state, [article_from_json(j) for j in articles], links)
+
     def documents() -> Iterator[tuple[str, bytes]]:
-        entries = _resolve_related(state, [article_from_json(j) for j in state.newest(config.site.limit)])
+        entries = resolve(state.newest(config.site.limit))
         if entries:
             yield from render_feeds(entries, config.site, replace(MAIN, prev=last)).items()
         else:
@@ -186,7 +191,7 @@ def _render_and_publish(config: Config, state: State, pages: set[int], now: date
         for number in sorted(pages):
             full = number in sizes and (number < (last or 0) or sizes[number] >= config.site.page_size)
             page = Page(number, prev=number - 1 if number > 1 else None, next=number + 1 if full else None)
-            articles = _resolve_related(state, [article_from_json(j) for j in state.page_articles(number)])
+            articles = resolve(state.page_articles(number))
             yield from render_feeds(articles, config.site, page, empty_updated=now).items()
 
     written = publish(config.out, documents(), _verify)
@@ -313,12 +318,17 @@ def title_key(title: str) -> str:
     return " ".join(title.split()).casefold()
 
 
-def _resolve_related(state: State, entries: list[Article]) -> list[Article]:
+def _resolve_related(state: State, entries: list[Article], links: dict[str, str | None]) -> list[Article]:
     """Point each related story at the corpus article with the same title, if any (first by slug)."""
+
+    def url(title: str, default: str) -> str:
+        key = title_key(title)
+        if key not in links:
+            links[key] = state.link_for_title(key)
+        return links[key] or default
+
     return [
-        replace(a, related=tuple(replace(s, url=state.link_for_title(title_key(s.title)) or s.url) for s in a.related))
-        if a.related
-        else a
+        replace(a, related=tuple(replace(s, url=url(s.title, s.url)) for s in a.related)) if a.related else a
         for a in entries
     ]
 

@@ -28,14 +28,17 @@ def publish(out: Path, documents: Iterable[tuple[str, bytes]], verify: Verifier)
     replaced and :class:`PublishError` names the file and the reason.
     """
     staged: dict[str, Path] = {}
+    cleaned: set[Path] = set()
     try:
         for name, data in documents:
             target = out / name
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise PublishError(target.parent, f"cannot create the directory: {exc.strerror}") from None
-            _remove_stale_temporaries(target)
+            if target.parent not in cleaned:
+                try:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise PublishError(target.parent, f"cannot create the directory: {exc.strerror}") from None
+                _remove_stale_temporaries(target.parent)
+                cleaned.add(target.parent)
             if _current(target) == data:
                 continue
             staged[name] = _stage(target, data)
@@ -56,11 +59,13 @@ def publish(out: Path, documents: Iterable[tuple[str, bytes]], verify: Verifier)
     return sorted(staged)
 
 
-def _remove_stale_temporaries(target: Path) -> None:
+def _remove_stale_temporaries(directory: Path) -> None:
     """Delete temporary files a killed build left behind (the caller holds the build lock)."""
-    for stale in target.parent.glob(f".{target.name}.*.tmp"):
-        with suppress(FileNotFoundError):
-            stale.unlink()
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file():
+                with suppress(FileNotFoundError):
+                    Path(entry.path).unlink()
 
 
 def _current(path: Path) -> bytes | None:
