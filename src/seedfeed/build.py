@@ -218,27 +218,25 @@ def _refresh(
     rows = state.rows(names)
     taken: set[datetime] | None = None
     rejected: list[SeedError] = []
-    for name in names:
+    tasks = [(config.seeds / name, scan[name][0], config.site, _reusable_sha(rows.get(name), fresh)) for name in names]
+    for name, result in zip(names, _load_all(tasks), strict=True):
         path = config.seeds / name
         size, mtime_ns = scan[name]
         old = rows.get(name)
         if old is not None and old.page is not None:
             affected.add(old.page)  # whatever happens to it, its archive page is rendered again
-        try:
-            data = _read(path, size)
-        except SeedError as error:
-            rejected.append(_reject(state, error, old, name, size, mtime_ns, "", now))
+        if result.error is not None:
+            error = SeedError(path, *result.error)
+            rejected.append(_reject(state, error, old, name, size, mtime_ns, result.sha, now))
             continue
-        sha = hashlib.sha256(data).hexdigest()
-        if old is not None and old.sha256 == sha and fresh and old.article:
-            state.touch(name, size, mtime_ns)  # same bytes, new mtime: nothing to parse
+        sha = result.sha
+        if result.article is None:  # same bytes, new mtime: nothing to parse
+            state.touch(name, size, mtime_ns)
             continue
-        try:
-            article = _parse(data, path, config.site)
-            owner = state.slug_owner(article.slug)
-            if owner not in (None, name):
-                raise SeedError(path, f"slug {article.slug!r} is already used by {config.seeds / str(owner)}")
-        except SeedError as error:
+        article = result.article
+        owner = state.slug_owner(article.slug)
+        if owner not in (None, name):
+            error = SeedError(path, f"slug {article.slug!r} is already used by {config.seeds / str(owner)}")
             rejected.append(_reject(state, error, old, name, size, mtime_ns, sha, now))
             continue
         first_seen = old.first_seen if old else now
@@ -274,6 +272,53 @@ def _refresh(
             )
         )
     return rejected
+
+
+def _reusable_sha(row: Row | None, fresh: bool) -> str | None:
+    """The hash whose bytes need no parsing: a published article's, under unchanged settings."""
+    return row.sha256 if row is not None and row.article and fresh else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """What reading one seed gave: its hash, and its article, or why it was rejected.
+
+    ``article`` and ``error`` both ``None``: the bytes match the known hash, nothing was parsed.
+    """
+
+    sha: str
+    article: Article | None = None
+    error: tuple[str, int | None] | None = None
+
+
+#: From this many seeds to read on, parsing is spread over the machine's cores.
+PARALLEL_FROM = 500
+
+
+def _load_all(tasks: list[tuple[Path, int, Site, str | None]]) -> Iterator[_Loaded]:
+    """:func:`_load_one` over ``tasks``, in order; in worker processes when there are many."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(tasks) < PARALLEL_FROM or workers < 2:
+        yield from map(_load_one, tasks)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(_load_one, tasks, chunksize=64)
+
+
+def _load_one(task: tuple[Path, int, Site, str | None]) -> _Loaded:
+    """Read, hash and (unless the bytes equal ``known_sha``) parse one seed; never raises SeedError."""
+    path, size, site, known_sha = task
+    sha = ""
+    try:
+        data = _read(path, size)
+        sha = hashlib.sha256(data).hexdigest()
+        if sha == known_sha:
+            return _Loaded(sha)
+        return _Loaded(sha, article=_parse(data, path, site))
+    except SeedError as error:
+        return _Loaded(sha, error=(error.reason, error.line))
 
 
 def _reject(
