@@ -28,6 +28,7 @@ from .lock import DEFAULT_WAIT, build_lock
 from .model import Article, Site
 from .pages import page_name
 from .parse import parse_seed
+from .progress import bar
 from .state import Row, State
 
 log = logging.getLogger(__name__)
@@ -60,10 +61,11 @@ class Report:
     unchanged: tuple[str, ...]
 
 
-def build(config: Config, *, now: datetime | None = None, wait: float = DEFAULT_WAIT) -> Report:
+def build(config: Config, *, now: datetime | None = None, wait: float = DEFAULT_WAIT, progress: bool = False) -> Report:
     """Publish the feeds of ``config.seeds`` into ``config.out``.
 
-    ``now`` is the time recorded for seeds seen or changed in this build.
+    ``now`` is the time recorded for seeds seen or changed in this build;
+    ``progress`` shows a bar on stderr for the slow steps (the CLI decides).
     Only one build at a time works on one output directory: a second one
     waits up to ``wait`` seconds for the lock, then raises :class:`BusyError`.
     Raises :class:`ConfigError` when there is no seed to read, and
@@ -71,7 +73,7 @@ def build(config: Config, *, now: datetime | None = None, wait: float = DEFAULT_
     ones then stay in place).
     """
     with build_lock(config.out, wait):
-        return _build(config, (now or datetime.now(UTC)).replace(microsecond=0))
+        return _build(config, (now or datetime.now(UTC)).replace(microsecond=0), progress)
 
 
 @dataclass
@@ -81,7 +83,7 @@ class _Changes:
     removed: int = 0
 
 
-def _build(config: Config, now: datetime) -> Report:
+def _build(config: Config, now: datetime, progress: bool) -> Report:
     scan = scan_seeds(config.seeds)
     fingerprint = _fingerprint(config.site)
     counts = _Changes()
@@ -99,7 +101,7 @@ def _build(config: Config, now: datetime) -> Report:
         ]
         log.debug("%d seeds in %s, %d to read, %d gone", len(scan), config.seeds, len(stale), len(gone))
         state.forget(gone)
-        rejected = _refresh(config, state, sorted(stale), scan, fresh, now, counts, affected)
+        rejected = _refresh(config, state, sorted(stale), scan, fresh, now, counts, affected, progress)
         state.set_meta("fingerprint", fingerprint)
         dirty = bool(counts.new or counts.changed or counts.removed or not fresh)
         if dirty:
@@ -121,7 +123,7 @@ def _build(config: Config, now: datetime) -> Report:
         main_missing = not all((config.out / name).is_file() for name in FEED_FILES)
         written: list[str] = []
         if dirty or main_missing or missing or state.meta("unpublished") is not None:
-            written = _render_and_publish(config, state, pending | missing, now)
+            written = _render_and_publish(config, state, pending | missing, now, progress)
             state.delete_meta("unpublished")
             state.commit()
         else:
@@ -169,7 +171,7 @@ def archive_overflow(state: State, limit: int, page_size: int) -> set[int]:
     return touched
 
 
-def _render_and_publish(config: Config, state: State, pages: set[int], now: datetime) -> list[str]:
+def _render_and_publish(config: Config, state: State, pages: set[int], now: datetime, progress: bool) -> list[str]:
     from .pages import MAIN, Page
     from .publish import publish
     from .render import render_feeds  # feedgen is imported only by a build that renders
@@ -188,7 +190,7 @@ def _render_and_publish(config: Config, state: State, pages: set[int], now: date
             yield from render_feeds(entries, config.site, replace(MAIN, prev=last)).items()
         else:
             log.error("no seed could be published; the subscription feeds were left as they were")
-        for number in sorted(pages):
+        for number in bar(sorted(pages), total=len(pages), label="pages rendered", enabled=progress):
             full = number in sizes and (number < (last or 0) or sizes[number] >= config.site.page_size)
             page = Page(number, prev=number - 1 if number > 1 else None, next=number + 1 if full else None)
             articles = resolve(state.page_articles(number))
@@ -213,13 +215,15 @@ def _refresh(
     now: datetime,
     counts: _Changes,
     affected: set[int],
+    progress: bool = False,
 ) -> list[SeedError]:
     """Read and, where the bytes changed, parse ``names``; record the results in ``state``."""
     rows = state.rows(names)
     taken: set[datetime] | None = None
     rejected: list[SeedError] = []
     tasks = [(config.seeds / name, scan[name][0], config.site, _reusable_sha(rows.get(name), fresh)) for name in names]
-    for name, result in zip(names, _load_all(tasks), strict=True):
+    results = bar(_load_all(tasks), total=len(tasks), label="seeds read", enabled=progress)
+    for name, result in zip(names, results, strict=True):
         path = config.seeds / name
         size, mtime_ns = scan[name]
         old = rows.get(name)

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import __version__
+from . import __version__, progress
 from .build import build, load_seed
 from .config import Config, load_config
 from .errors import BusyError, ConfigError, PublishError, SeedError
@@ -218,9 +218,9 @@ class _Formatter(logging.Formatter):
 
 def _run_build(args: argparse.Namespace) -> int:
     config = load_config(args.config, seeds=args.seeds, out=args.out)
-    report = build(config, wait=args.wait)
+    report = build(config, wait=args.wait, progress=progress.wanted(args.quiet))
     if not args.quiet:
-        files = ", ".join(report.written) if report.written else "nothing (feeds unchanged)"
+        files = _files(report.written)
         print(
             f"seedfeed: {report.entries} of {report.articles} articles in the feeds "
             f"({report.seeds} seeds, {len(report.rejected)} rejected, {report.new} new, "
@@ -242,6 +242,17 @@ def _ticks(args: argparse.Namespace, config: Config) -> tuple[timedelta | None, 
 def _describe(every: timedelta | None, at: tuple[str, ...]) -> str:
     parts = [f"every {every.total_seconds():g} s"] if every else []
     return ", ".join([*parts, *(f"daily at {a}" for a in at)])
+
+
+def _files(written: Sequence[str]) -> str:
+    """``atom.xml, rss.xml``, or ``atom.xml, rss.xml and 398 archive files`` for a long list."""
+    if not written:
+        return "nothing (feeds unchanged)"
+    main = [name for name in written if "/" not in name]
+    rest = len(written) - len(main)
+    if rest <= 4:
+        return ", ".join(written)
+    return ", ".join(main) + (" and " if main else "") + f"{rest} archive files"
 
 
 def _run_schedule(args: argparse.Namespace) -> int:
