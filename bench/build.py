@@ -1,13 +1,15 @@
-"""Time ``seedfeed build`` against a naive feedgen script on the same synthetic corpus.
+"""Time ``seedfeed build`` against references on the same synthetic corpus, in one run.
 
-    python bench/build.py --n 1000 10000 [--runs 3]
+    python bench/build.py --n 1000 10000 100000 [--runs 3]
 
-Every figure is the median of ``--runs`` runs of a whole process (wall
-seconds, and peak RSS from ``getrusage`` of the child). Scenarios: cold build
-(no state, no output), no-change rebuild, one seed edited; references in the
-same run: reading and decoding every seed (the floor) and naive feedgen (every
-seed parsed minimally, every entry written into one Atom and one RSS feed, no
-state, no checks).
+Every figure is the median of ``--runs`` runs of a whole process: wall
+seconds, and peak RSS of that process (``wait4``). seedfeed scenarios: cold
+build (no state, no output), no-change rebuild, one seed edited, 100 seeds
+added, one seed deleted. References: (a) the floor, reading and decoding
+every seed; (b) naive feedgen, every seed parsed minimally and every entry
+written into one Atom and one RSS feed, no state, no checks; and, when
+Debian's ``hugo`` is installed, (c) Hugo building only an RSS feed of the same
+corpus converted to Markdown. Ratios are to (b).
 """
 
 from __future__ import annotations
@@ -81,15 +83,59 @@ def bench(n: int, runs: int, work: Path) -> list[tuple[str, float, float]]:
     def edit() -> None:
         victim.write_text(original.replace("\n", f" uredil {next(counter)}\n", 1), encoding="utf-8")
 
+    added = iter(range(10**6))
+
+    def add() -> None:
+        base = next(added) * 100
+        for index in range(100):
+            (seeds / f"2026-11-26-dodan-{base + index:07d}.txt").write_text(original, encoding="utf-8")
+
+    doomed = iter(sorted(seeds.glob("*.txt"))[1 : 1 + runs * 2])
+
+    def delete() -> None:
+        next(doomed).unlink()
+
     rows = [
         ("floor: read + decode every seed", *median([sys.executable, "-c", FLOOR, str(seeds)], runs)),
         ("naive feedgen, all entries", *median([sys.executable, "-c", NAIVE, str(seeds), str(work / "naive")], runs)),
+    ]
+    hugo = shutil.which("hugo")
+    if hugo:
+        site = hugo_site(seeds, work / f"hugo-{n}")
+        rows.append(("hugo 0.111, RSS only, all entries", *median([hugo, "--quiet", "-s", str(site)], runs)))
+    rows += [
         ("seedfeed: cold build", *median(seedfeed, runs, clean)),
         ("seedfeed: no-change rebuild", *median(seedfeed, runs)),
         ("seedfeed: one seed edited", *median(seedfeed, runs, edit)),
+        ("seedfeed: 100 seeds added", *median(seedfeed, runs, add)),
+        ("seedfeed: one seed deleted", *median(seedfeed, runs, delete)),
     ]
     victim.write_text(original, encoding="utf-8")
     return rows
+
+
+HUGO_CONFIG = """
+baseURL = "https://example.org/"
+title = "bench"
+disableKinds = ["taxonomy", "term", "section", "sitemap", "robotsTXT", "404", "page"]
+[outputs]
+home = ["RSS"]
+[services.rss]
+limit = -1
+"""
+
+
+def hugo_site(seeds: Path, site: Path) -> Path:
+    """The corpus as a Hugo site: one Markdown page per seed (title, date, paragraphs)."""
+    content = site / "content" / "posts"
+    content.mkdir(parents=True, exist_ok=True)
+    (site / "config.toml").write_text(HUGO_CONFIG)
+    for path in seeds.glob("*.txt"):
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        title = lines[0].replace('"', "'")
+        front = f'---\ntitle: "{title}"\ndate: {path.name[:10]}\n---\n'
+        (content / f"{path.stem}.md").write_text(front + "\n\n".join(lines[1:]) + "\n", encoding="utf-8")
+    return site
 
 
 def main() -> None:
