@@ -23,6 +23,7 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import __version__, progress
 from .build import build, load_seed
@@ -35,6 +36,9 @@ EXIT_REJECTED = 1
 EXIT_USAGE = 2
 EXIT_PUBLISH = 3
 EXIT_BUSY = 4
+
+if TYPE_CHECKING:
+    import schedule
 
 log = logging.getLogger("seedfeed")
 
@@ -123,10 +127,7 @@ def _parser() -> argparse.ArgumentParser:
         "good feeds stay. SIGINT or SIGTERM lets a running build finish, then exits 0; a second signal exits at "
         "once (status 128 + signal number).",
     )
-    schedule_cmd.add_argument("--every", metavar="N[smh]", help="rebuild every N seconds, minutes or hours (15m)")
-    schedule_cmd.add_argument(
-        "--at", action="append", default=[], metavar="HH:MM", help="rebuild daily at this local time; may be repeated"
-    )
+    _tick_flags(schedule_cmd)
     schedule_cmd.set_defaults(run=_run_schedule)
 
     serve_cmd = _command(
@@ -141,8 +142,7 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--host", help="address to listen on (default: 127.0.0.1, or [serve] host)")
     serve_cmd.add_argument("--port", type=int, help="port to listen on (default: 8080, or [serve] port)")
     serve_cmd.add_argument("--max-age", type=int, help="Cache-Control max-age in seconds (default: 300)")
-    serve_cmd.add_argument("--every", metavar="N[smh]", help="also rebuild every N seconds, minutes or hours")
-    serve_cmd.add_argument("--at", action="append", default=[], metavar="HH:MM", help="also rebuild daily at HH:MM")
+    _tick_flags(serve_cmd)
     serve_cmd.set_defaults(run=_run_serve)
 
     parse_cmd = _command(
@@ -167,6 +167,13 @@ def _seconds(text: str) -> float:
     if not value >= 0:  # also rejects nan
         raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
     return value
+
+
+def _tick_flags(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--every", metavar="N[smh]", help="rebuild every N seconds, minutes or hours (15m)")
+    command.add_argument(
+        "--at", action="append", default=[], metavar="HH:MM", help="rebuild daily at this local time; may be repeated"
+    )
 
 
 def _command(
@@ -255,18 +262,30 @@ def _files(written: Sequence[str]) -> str:
     return ", ".join(main) + (" and " if main else "") + f"{rest} archive files"
 
 
+def _planned(args: argparse.Namespace, config: Config) -> tuple[Any, schedule.Scheduler, str] | None:
+    """The runner and scheduler of ``--every`` / ``--at`` (or ``[schedule]``), or ``None`` without ticks."""
+    from . import scheduler
+
+    every, at = _ticks(args, config)
+    if not (every or at):
+        return None
+    runner = scheduler.Runner(lambda: build(config, wait=args.wait))
+    return runner, scheduler.make_scheduler(every, at, runner.tick), _describe(every, at)
+
+
 def _run_schedule(args: argparse.Namespace) -> int:
     from . import scheduler
 
     config = load_config(args.config, seeds=args.seeds, out=args.out)
-    every, at = _ticks(args, config)
-    runner = scheduler.Runner(lambda: build(config, wait=args.wait))
-    plan = scheduler.make_scheduler(every, at, runner.tick)
+    planned = _planned(args, config)
+    if planned is None:
+        raise ConfigError("schedule needs --every or --at (or [schedule] every / at in seedfeed.toml)")
+    runner, plan, when = planned
     if not args.quiet:
         logging.getLogger("seedfeed").setLevel(logging.INFO)  # one line per tick is the point
     stop = scheduler.Stop()
     stop.install()
-    log.info("scheduling builds of %s into %s %s", config.seeds, config.out, _describe(every, at))
+    log.info("scheduling builds of %s into %s %s", config.seeds, config.out, when)
     scheduler.run(plan, runner, stop)
     log.info("stopped after %d tick(s), %d of them failed", runner.ticks, runner.failures)
     return EXIT_OK
@@ -277,17 +296,16 @@ def _run_serve(args: argparse.Namespace) -> int:
     from .serve import FeedApp, run_server
 
     config = load_config(args.config, seeds=args.seeds, out=args.out)
-    every, at = _ticks(args, config)
+    planned = _planned(args, config)
     app = FeedApp(config.out, max_age=config.max_age if args.max_age is None else args.max_age, title=config.site.title)
     background = None
-    if every or at:
-        runner = scheduler.Runner(lambda: build(config, wait=args.wait))
-        plan = scheduler.make_scheduler(every, at, runner.tick)
+    if planned is not None:
+        runner, plan, when = planned
 
         def background(stop: threading.Event) -> None:
             scheduler.run(plan, runner, scheduler.Stop(stop))
 
-        log.info("rebuilding %s from %s %s", config.out, config.seeds, _describe(every, at))
+        log.info("rebuilding %s from %s %s", config.out, config.seeds, when)
     elif not config.out.is_dir():
         log.warning("%s does not exist yet: run 'seedfeed build' or give --every", config.out)
     if not args.quiet:
