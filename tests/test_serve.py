@@ -34,8 +34,9 @@ def server(site) -> Iterator[str]:
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{srv.effective_port}"
-    close_server(srv)
+    close_server(srv, from_thread=True)
     thread.join(timeout=5)
+    assert not thread.is_alive()
 
 
 def raw(base: str, request: bytes, timeout: float = 5.0) -> tuple[int, dict[str, str], bytes]:

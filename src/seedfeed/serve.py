@@ -278,11 +278,23 @@ def create_server(app: FeedApp, host: str, port: int, *, threads: int = 8) -> An
     return server
 
 
-def close_server(server: Any) -> None:
-    """Stop a server made by :func:`create_server`: its threads, its socket, its open connections."""
+def close_server(server: Any, *, from_thread: bool = False) -> None:
+    """Stop a server made by :func:`create_server`: its threads, its socket, its open connections.
+
+    ``from_thread``: the server's loop runs in another thread; the sockets are
+    then closed by that loop itself (through waitress's trigger), never under
+    its feet, and the loop ends once nothing is left to watch.
+    """
+
+    def close_all() -> None:
+        for channel in list(server._map.values()):
+            channel.close()
+
     server.task_dispatcher.shutdown()
-    for channel in list(server._map.values()):
-        channel.close()
+    if from_thread:
+        server.trigger.pull_trigger(close_all)
+    else:
+        close_all()
 
 
 def run_server(
