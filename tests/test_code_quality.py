@@ -22,3 +22,12 @@ from .conftest import PROJECT
 def test_static_checks_pass(command: list[str]) -> None:
     result = subprocess.run([sys.executable, "-m", *command], cwd=PROJECT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_package_version_matches_pyproject() -> None:
+    import tomllib
+
+    import seedfeed
+
+    project = tomllib.loads((PROJECT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert seedfeed.__version__ == project["version"]

@@ -165,11 +165,9 @@ FEED_FILES = ("atom.xml", "rss.xml")
 
 def _scan_digest(scan: dict[str, tuple[int, int]], fingerprint: str) -> str:
     """One hash of every seed's name, size and mtime, and the settings: equal means nothing to do."""
-    digest = hashlib.sha256(fingerprint.encode())
-    for name in sorted(scan):
-        size, mtime_ns = scan[name]
-        digest.update(f"{name}\0{size}\0{mtime_ns}\n".encode())
-    return digest.hexdigest()
+    # In directory order, unsorted: a directory listed in another order only costs the slow
+    # path, never a wrong answer. repr is built in C, far cheaper than hashing entry by entry.
+    return hashlib.sha256(f"{fingerprint}{list(scan.items())!r}".encode()).hexdigest()
 
 
 def _untouched(config: Config, state: State, digest: str) -> bool:
@@ -453,9 +451,10 @@ def scan_seeds(seeds: Path) -> dict[str, tuple[int, int]]:
     found: dict[str, tuple[int, int]] = {}
     with os.scandir(seeds) as entries:
         for entry in entries:
-            if entry.name.endswith(".txt") and not entry.name.startswith(".") and entry.is_file():
+            name = entry.name
+            if name[-4:] == ".txt" and name[0] != "." and entry.is_file():
                 stat = entry.stat()
-                found[entry.name] = (stat.st_size, stat.st_mtime_ns)
+                found[name] = (stat.st_size, stat.st_mtime_ns)
     if not found:
         raise ConfigError(f"{seeds}: no seed files ({SEED_GLOB}); nothing was published")
     return found
