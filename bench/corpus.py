@@ -46,9 +46,14 @@ def title(rng: random.Random, index: int) -> str:
 
 
 def seed_text(rng: random.Random, own_title: str, titles: list[str]) -> str:
+    """One seed of 1-6 KB: the body grows until the whole is at least 1 KB, and stops short of 6 KB."""
     lines = [own_title]
     for _ in range(rng.randint(2, 6)):
         lines.append(" ".join(sentence(rng) for _ in range(rng.randint(2, 6))))
+    while len("\n".join(lines).encode()) < 1200:
+        lines.append(" ".join(sentence(rng) for _ in range(3)))
+    while len("\n".join(lines).encode()) > 4500:
+        lines.pop()
     lines.append(rng.choice(CREDITS).format(p=rng.choice(PEOPLE), q=rng.choice(PEOPLE), s=rng.choice(SOURCES)))
     lines.append(rng.choice(MARKERS))
     for _ in range(rng.randint(1, 3)):
