@@ -97,6 +97,7 @@ def test_new_articles_never_change_a_full_page(archive) -> None:
             assert after[f"archive/{number}.{kind}.xml"] == before[f"archive/{number}.{kind}.xml"]
     assert set(report.written) == {
         "atom.xml",
+        "feed.json",
         "rss.xml",
         *(f"archive/{k}.{f}.xml" for k in (5, 6) for f in ("atom", "rss")),
     }

@@ -71,19 +71,19 @@ def test_a_build_that_changed_the_feeds_pings_the_hub_with_the_form_fields(make_
     config = make_config(shipped, hub=hub.url)
     build(config, now=NOW)
     assert {ping["hub.mode"][0] for ping in hub.pings} == {"publish"}
-    assert hub.urls() == ["https://example.org/feeds/atom.xml", "https://example.org/feeds/rss.xml"]
+    assert hub.urls() == [f"https://example.org/feeds/{name}" for name in ("atom.xml", "feed.json", "rss.xml")]
     build(config, now=NOW + timedelta(hours=1))  # nothing changed: no ping
-    assert len(hub.pings) == 2
+    assert len(hub.pings) == 3
 
 
 def test_a_failing_hub_is_logged_not_fatal_and_retried_after_the_next_build(make_config, shipped, hub, caplog) -> None:
     config = make_config(shipped, hub=hub.url)
     hub.status = 503
     report = build(config, now=NOW)
-    assert report.written == ("atom.xml", "rss.xml")
+    assert report.written == ("atom.xml", "feed.json", "rss.xml")
     assert "ping for https://example.org/feeds/atom.xml failed (HTTP Error 503" in caplog.text
     with State(config.state) as state:
-        assert len(state.pending_pings()) == 2
+        assert len(state.pending_pings()) == 3
     hub.status = 202
     build(config, now=NOW + timedelta(hours=1))
     assert hub.urls().count("https://example.org/feeds/atom.xml") == 2

@@ -160,7 +160,7 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
     )
 
 
-FEED_FILES = ("atom.xml", "rss.xml")
+FEED_FILES = ("atom.xml", "rss.xml", "feed.json")
 
 
 def _scan_digest(scan: dict[str, tuple[int, int]], fingerprint: str) -> str:
@@ -213,9 +213,10 @@ def archive_overflow(state: State, limit: int, page_size: int) -> set[int]:
 
 
 def _render_and_publish(config: Config, state: State, pages: set[int], now: datetime, progress: bool) -> list[str]:
+    from .jsonfeed import JSON_FILE, render_json_feed
     from .pages import MAIN, Page
     from .publish import publish
-    from .render import render_feeds  # feedgen is imported only by a build that renders
+    from .render import feed_language, render_feeds  # feedgen is imported only by a build that renders
 
     sizes = state.pages()
     last = max(sizes, default=None)
@@ -229,6 +230,7 @@ def _render_and_publish(config: Config, state: State, pages: set[int], now: date
         entries = resolve(state.newest(config.site.limit))
         if entries:
             yield from render_feeds(entries, config.site, replace(MAIN, prev=last)).items()
+            yield JSON_FILE, render_json_feed(entries, config.site, feed_language(entries, config.site))
         else:
             log.error("no seed could be published; the subscription feeds were left as they were")
         for number in bar(sorted(pages), total=len(pages), label="pages rendered", enabled=progress):
@@ -437,6 +439,12 @@ def _announce(config: Config, written: Sequence[str]) -> None:
 
 def _verify(name: str, data: bytes) -> None:
     from .verify import verify_feed
+
+    if name.endswith(".json"):
+        from .jsonfeed import verify_json_feed
+
+        verify_json_feed(data)
+        return
 
     verify_feed(data, "atom" if name.endswith("atom.xml") else "rss", deep="/" not in name)
 
