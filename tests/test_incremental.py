@@ -85,7 +85,7 @@ def test_a_build_that_failed_to_publish_is_finished_by_the_next_one(shipped, mak
         build(config, now=NOW + timedelta(hours=1))
     monkeypatch.setattr(publish_module, "publish", real)
     report = build(config, now=NOW + timedelta(hours=2))  # no seed changed since the failed build
-    assert report.written == ("atom.xml", "feed.json", "rss.xml")
+    assert {"atom.xml", "feed.json", "rss.xml"} <= set(report.written)
     assert len(feedparser.parse(str(config.out / "atom.xml")).entries) == 2
 
 
@@ -100,7 +100,7 @@ def test_changed_settings_parse_everything_again(shipped, make_config, counted) 
     build(make_config(shipped), now=NOW)
     counted.update(read=0, parse=0)
     report = build(make_config(shipped, base_url="https://novice.example.si/"), now=NOW + timedelta(hours=1))
-    assert counted["parse"] == 1 and report.written == ("atom.xml", "feed.json", "rss.xml")
+    assert counted["parse"] == 1 and {"atom.xml", "feed.json", "rss.xml"} <= set(report.written)
     entry = feedparser.parse(str(make_config(shipped).out / "atom.xml")).entries[0]
     assert entry.link.startswith("https://novice.example.si/") and entry.updated == entry.published
 

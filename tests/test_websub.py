@@ -80,7 +80,7 @@ def test_a_failing_hub_is_logged_not_fatal_and_retried_after_the_next_build(make
     config = make_config(shipped, hub=hub.url)
     hub.status = 503
     report = build(config, now=NOW)
-    assert report.written == ("atom.xml", "feed.json", "rss.xml")
+    assert {"atom.xml", "feed.json", "rss.xml"} <= set(report.written)
     assert "ping for https://example.org/feeds/atom.xml failed (HTTP Error 503" in caplog.text
     with State(config.state) as state:
         assert len(state.pending_pings()) == 3

@@ -160,7 +160,7 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
     )
 
 
-FEED_FILES = ("atom.xml", "rss.xml", "feed.json")
+FEED_FILES = ("atom.xml", "rss.xml", "feed.json", "index.html", "feeds.opml", "feed.xsl")
 
 
 def _scan_digest(scan: dict[str, tuple[int, int]], fingerprint: str) -> str:
@@ -213,6 +213,7 @@ def archive_overflow(state: State, limit: int, page_size: int) -> set[int]:
 
 
 def _render_and_publish(config: Config, state: State, pages: set[int], now: datetime, progress: bool) -> list[str]:
+    from .discovery import discovery_documents
     from .jsonfeed import JSON_FILE, render_json_feed
     from .pages import MAIN, Page
     from .publish import publish
@@ -238,6 +239,8 @@ def _render_and_publish(config: Config, state: State, pages: set[int], now: date
             page = Page(number, prev=number - 1 if number > 1 else None, next=number + 1 if full else None)
             articles = resolve(state.page_articles(number))
             yield from render_feeds(articles, config.site, page, empty_updated=now).items()
+        if entries:
+            yield from discovery_documents(config.site, sorted(sizes))
 
     written = publish(config.out, documents(), _verify)
     log.debug("%d archive pages rendered; rewritten: %s", len(pages), ", ".join(written) or "none")
@@ -431,7 +434,8 @@ def _announce(config: Config, written: Sequence[str]) -> None:
 
     assert config.site.hub
     with State(config.state) as state:
-        urls = sorted(state.pending_pings() | {f"{config.site.feeds_url}{name}" for name in written})
+        feeds = {name for name in written if "/" not in name and name.endswith((".xml", ".json"))}
+        urls = sorted(state.pending_pings() | {f"{config.site.feeds_url}{name}" for name in feeds})
         if urls:
             state.set_pending_pings(ping(config.site.hub, urls))
             state.commit()
@@ -444,6 +448,11 @@ def _verify(name: str, data: bytes) -> None:
         from .jsonfeed import verify_json_feed
 
         verify_json_feed(data)
+        return
+    if name.endswith((".html", ".opml", ".xsl")):
+        from .discovery import verify_discovery
+
+        verify_discovery(name, data)
         return
 
     verify_feed(data, "atom" if name.endswith("atom.xml") else "rss", deep="/" not in name)

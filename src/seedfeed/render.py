@@ -27,6 +27,7 @@ from lxml import etree
 
 from . import __version__
 from .content import content_html
+from .discovery import with_stylesheet
 from .model import Article, Site
 from .pages import MAIN, Page, page_name
 from .slug import slugify
@@ -68,7 +69,8 @@ def render_feeds(
         _links(generator, site, page.name(kind), media_type)
         generator.seedfeed.history = _history(site, page, kind)
         render = generator.atom_str if kind == "atom" else generator.rss_str
-        documents[page.name(kind)] = render(pretty=True, encoding="UTF-8", xml_declaration=True)
+        name = page.name(kind)
+        documents[name] = with_stylesheet(render(pretty=True, encoding="UTF-8", xml_declaration=True), name)
     return documents
 
 

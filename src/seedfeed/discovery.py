@@ -1,0 +1,124 @@
+"""What lets readers and people find the feeds (pure): ``index.html``, ``feeds.opml``, the stylesheet.
+
+``index.html`` carries a ``<link rel="alternate">`` autodiscovery tag for
+every subscribable feed and links to everything else published; ``feeds.opml``
+(OPML 2.0) lists the same feeds for a one-step import into a reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+from importlib.resources import files
+
+from lxml import etree
+
+from .model import Site
+from .pages import page_name
+
+INDEX_FILE = "index.html"
+OPML_FILE = "feeds.opml"
+STYLESHEET_FILE = "feed.xsl"
+
+_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml", "json": "application/feed+json"}
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """One published feed: its title, file name (relative to ``feeds/``) and format."""
+
+    title: str
+    name: str
+    kind: str  # atom, rss or json
+
+
+def stylesheet() -> bytes:
+    """The XSLT that shows a feed as a page in a browser (``assets/feed.xsl``)."""
+    return files("seedfeed").joinpath(f"assets/{STYLESHEET_FILE}").read_bytes()
+
+
+def stylesheet_instruction(name: str) -> bytes:
+    """The ``<?xml-stylesheet?>`` line for the document ``name``: a relative href, so any host works."""
+    href = "../" * name.count("/") + STYLESHEET_FILE
+    return f'<?xml-stylesheet type="text/xsl" href="{href}"?>\n'.encode()
+
+
+def with_stylesheet(document: bytes, name: str) -> bytes:
+    """``document`` with the stylesheet instruction right after its XML declaration."""
+    declaration, newline, rest = document.partition(b"\n")
+    return declaration + newline + stylesheet_instruction(name) + rest
+
+
+def render_index(site: Site, feeds: Sequence[Listed], archive: Sequence[str]) -> bytes:
+    """The HTML page of ``feeds/``: autodiscovery links, the feed list, the OPML and the archive pages."""
+    title = escape(site.title)
+    alternates = "".join(
+        f'<link rel="alternate" type="{_TYPES[f.kind]}" title="{escape(f.title)}" href="{escape(f.name)}">\n'
+        for f in feeds
+    )
+    items = "".join(f'<li><a href="{escape(f.name)}">{escape(f.title)}</a></li>\n' for f in feeds)
+    pages = "".join(f'<li><a href="{escape(n)}">{escape(n)}</a></li>\n' for n in archive)
+    archive_block = f"<h2>Archive (RFC 5005)</h2>\n<ul>\n{pages}</ul>\n" if archive else ""
+    html = (
+        f'<!DOCTYPE html>\n<html lang="{escape(site.language or "en")}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{title}: feeds</title>\n'
+        f"{alternates}</head>\n<body>\n<h1>{title}</h1>\n<p>{escape(site.description)}</p>\n"
+        "<p>Copy a feed's address into your feed reader, or import "
+        f'<a href="{OPML_FILE}">all feeds (OPML)</a> at once.</p>\n<ul>\n{items}</ul>\n{archive_block}'
+        "</body>\n</html>\n"
+    )
+    return html.encode("utf-8")
+
+
+def render_opml(site: Site, feeds: Sequence[Listed]) -> bytes:
+    """OPML 2.0 listing every feed, and the index page, for a one-step import."""
+    root = etree.Element("opml", version="2.0")
+    head = etree.SubElement(root, "head")
+    etree.SubElement(head, "title").text = f"{site.title}: feeds"
+    body = etree.SubElement(root, "body")
+    for feed in feeds:
+        etree.SubElement(
+            body,
+            "outline",
+            type="rss",
+            text=feed.title,
+            title=feed.title,
+            xmlUrl=f"{site.feeds_url}{feed.name}",
+            htmlUrl=site.base_url,
+            version=feed.kind.upper(),
+        )
+    etree.SubElement(body, "outline", type="link", text=f"{site.title}: feeds", url=f"{site.feeds_url}{INDEX_FILE}")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def discovery_documents(site: Site, pages: Sequence[int]) -> list[tuple[str, bytes]]:
+    """The stylesheet, the index page and the OPML of a build whose archive has ``pages``."""
+    feeds = [
+        Listed(f"{site.title} (Atom)", "atom.xml", "atom"),
+        Listed(f"{site.title} (RSS)", "rss.xml", "rss"),
+        Listed(f"{site.title} (JSON Feed)", "feed.json", "json"),
+    ]
+    archive = [page_name(number, kind) for number in pages for kind in ("atom", "rss")]
+    return [
+        (STYLESHEET_FILE, stylesheet()),
+        (INDEX_FILE, render_index(site, feeds, archive)),
+        (OPML_FILE, render_opml(site, feeds)),
+    ]
+
+
+def verify_discovery(name: str, data: bytes) -> None:
+    """Raise ``ValueError`` unless ``data`` is a well-formed index page, OPML 2.0 or XSLT."""
+    if name.endswith(".html"):
+        from lxml import html
+
+        if html.document_fromstring(data).find(".//link[@rel='alternate']") is None:
+            raise ValueError("index page without autodiscovery links")
+    elif name.endswith(".opml"):
+        root = etree.fromstring(data)
+        if root.tag != "opml" or root.get("version") != "2.0" or root.find("body/outline") is None:
+            raise ValueError("not an OPML 2.0 document with outlines")
+    elif name.endswith(".xsl"):
+        etree.XSLT(etree.fromstring(data))
+    else:
+        raise ValueError(f"unknown discovery document {name!r}")
