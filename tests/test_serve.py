@@ -126,10 +126,17 @@ def test_head_has_the_headers_and_no_body(server) -> None:
     assert int(headers["content-length"]) == len(get(server, "/atom.xml")[2])
 
 
-def test_index_page_lists_the_feeds_with_autodiscovery_links(server) -> None:
+def test_root_is_the_index_page_with_autodiscovery_links(server) -> None:
     status, _, body = get(server, "/")
     html = body.decode()
     assert status == 200
+    assert '<link rel="alternate" type="application/atom+xml" title="seedfeed (Atom)" href="atom.xml">' in html
+    assert '<link rel="alternate" type="application/feed+json" title="seedfeed (JSON Feed)" href="feed.json">' in html
+
+
+def test_without_an_index_page_root_lists_the_feeds(server, site) -> None:
+    (site.out / "index.html").unlink()
+    html = get(server, "/")[2].decode()
     assert '<link rel="alternate" type="application/atom+xml" title="Novice: atom.xml" href="/atom.xml">' in html
     assert '<link rel="alternate" type="application/rss+xml" title="Novice: rss.xml" href="/rss.xml">' in html
 

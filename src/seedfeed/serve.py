@@ -103,7 +103,8 @@ class FeedApp:
         if method not in ("GET", "HEAD"):
             return _plain(start_response, "405 Method Not Allowed", method, [("Allow", _ALLOWED)])
         path = environ.get("PATH_INFO", "/")
-        entity = self._index() if path in ("", "/") else self._file(path)
+        root = path in ("", "/")  # the build's index.html when there is one, else a listing
+        entity = (self._file("/index.html") or self._index()) if root else self._file(path)
         if entity is None:
             return _plain(start_response, "404 Not Found", method)
         return self._respond(entity, environ, start_response, method)
