@@ -21,7 +21,7 @@ BAD_SEEDS = 8
 
 
 def _outputs(config) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(config.out.iterdir())}
+    return {str(p.relative_to(config.out)): p.read_bytes() for p in sorted(config.out.rglob("*")) if p.is_file()}
 
 
 def test_corpus_feeds_equal_the_golden_files(corpus, make_config, update_golden) -> None:
@@ -30,6 +30,7 @@ def test_corpus_feeds_equal_the_golden_files(corpus, make_config, update_golden)
     assert (report.seeds, report.articles, len(report.rejected)) == (GOOD_SEEDS + BAD_SEEDS, GOOD_SEEDS, BAD_SEEDS)
     for name, data in _outputs(config).items():
         if update_golden:
+            (GOLDEN / name).parent.mkdir(parents=True, exist_ok=True)
             (GOLDEN / name).write_bytes(data)
         assert data == (GOLDEN / name).read_bytes(), f"{name} differs from tests/golden/{name}"
 
@@ -45,10 +46,11 @@ def test_bad_seeds_cost_only_themselves(corpus, make_config) -> None:
 def test_second_build_writes_nothing_and_keeps_mtimes(corpus, make_config) -> None:
     config = make_config(corpus)
     build(config, now=NOW)
-    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in config.out.iterdir()}
+    files = [p for p in config.out.rglob("*") if p.is_file()]
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files}
     report = build(config, now=NOW + timedelta(hours=5))
     assert report.written == ()
-    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in config.out.iterdir()} == before
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files} == before
 
 
 def test_same_seeds_give_byte_identical_feeds_from_a_fresh_state(corpus, make_config, tmp_path) -> None:
@@ -181,7 +183,7 @@ def test_unwritable_output_is_a_publish_error_and_nothing_changes(corpus, make_c
 def test_published_files_are_world_readable(shipped, make_config) -> None:
     config = make_config(shipped)
     build(config, now=NOW)
-    assert {oct(p.stat().st_mode & 0o777) for p in config.out.iterdir()} == {"0o644"}
+    assert {oct(p.stat().st_mode & 0o777) for p in config.out.rglob("*") if p.is_file()} == {"0o644"}
 
 
 def test_missing_or_empty_seeds_directory_is_a_clear_error(make_config) -> None:

@@ -32,6 +32,7 @@ def test_build_with_no_configuration_publishes_both_feeds(project, capsys) -> No
         "feeds.opml",
         "index.html",
         "rss.xml",
+        "sources",
     ]
     out = capsys.readouterr()
     assert (

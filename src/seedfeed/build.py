@@ -29,6 +29,7 @@ from .model import Article, Site
 from .pages import page_name
 from .parse import parse_seed
 from .progress import bar
+from .slug import slugify
 from .state import Row, State
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,9 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
         gone = sorted(set(known) - set(scan))
         gone_rows = state.rows(gone).values()
         counts.removed = sum(1 for r in gone_rows if r.article)
-        affected = {r.page for r in gone_rows if r.page is not None}
+        # The documents to render again, as units: "archive/3", "tags/volitve", "sources/sta".
+        affected = {f"archive/{r.page}" for r in gone_rows if r.page is not None}
+        affected |= {f"{kind}/{key}" for kind, key in state.topics_of(gone)}
         stale = [
             name
             for name, stat in scan.items()
@@ -117,9 +120,10 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
         state.set_meta("fingerprint", fingerprint)
         dirty = bool(counts.new or counts.changed or counts.removed or not fresh)
         if dirty:
-            affected |= archive_overflow(state, config.site.limit, config.site.page_size)
+            affected |= {f"archive/{k}" for k in archive_overflow(state, config.site.limit, config.site.page_size)}
             if not fresh:
-                affected |= set(state.pages())
+                affected |= {f"archive/{k}" for k in state.pages()}
+                affected |= {f"{kind}/{key}" for kind, key in state.topic_counts()}
         state.set_meta("articles", str(state.count()))
         state.set_meta("pages", str(len(state.pages())))
         state.delete_meta("scan")  # set again below, once the feeds are published
@@ -134,7 +138,9 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
         state.commit()
         articles = state.count()
         pages = state.pages()
-        missing = {k for k in pages if not all((config.out / page_name(k, f)).is_file() for f in ("atom", "rss"))}
+        missing = {
+            f"archive/{k}" for k in pages if not all((config.out / page_name(k, f)).is_file() for f in ("atom", "rss"))
+        }
         main_missing = not all((config.out / name).is_file() for name in FEED_FILES)
         written: list[str] = []
         if dirty or main_missing or missing or state.meta("unpublished") is not None:
@@ -187,7 +193,7 @@ def _untouched(config: Config, state: State, digest: str) -> bool:
     return pages == 2 * int(state.meta("pages") or 0)
 
 
-def _pending(state: State) -> set[int]:
+def _pending(state: State) -> set[str]:
     owed = state.meta("unpublished")
     return set(json.loads(owed)) if owed else set()
 
@@ -212,15 +218,20 @@ def archive_overflow(state: State, limit: int, page_size: int) -> set[int]:
     return touched
 
 
-def _render_and_publish(config: Config, state: State, pages: set[int], now: datetime, progress: bool) -> list[str]:
+def _render_and_publish(config: Config, state: State, units: set[str], now: datetime, progress: bool) -> list[str]:
     from .discovery import discovery_documents
     from .jsonfeed import JSON_FILE, render_json_feed
     from .pages import MAIN, Page
-    from .publish import publish
+    from .publish import publish, unpublish
     from .render import feed_language, render_feeds  # feedgen is imported only by a build that renders
 
     sizes = state.pages()
     last = max(sizes, default=None)
+    pages = sorted(int(u.split("/")[1]) for u in units if u.startswith("archive/"))
+    topics = state.topic_counts()
+    listed = sorted((kind, key, label) for (kind, key), (label, n) in topics.items() if n >= config.site.topic_min)
+    kept = {f"{kind}/{key}" for kind, key, _ in listed}
+    dropped = sorted(u for u in units if not u.startswith("archive/") and u not in kept)
 
     links: dict[str, str | None] = {}  # folded title → link, looked up once per build
 
@@ -234,16 +245,22 @@ def _render_and_publish(config: Config, state: State, pages: set[int], now: date
             yield JSON_FILE, render_json_feed(entries, config.site, feed_language(entries, config.site))
         else:
             log.error("no seed could be published; the subscription feeds were left as they were")
-        for number in bar(sorted(pages), total=len(pages), label="pages rendered", enabled=progress):
+        for number in bar(pages, total=len(pages), label="pages rendered", enabled=progress):
             full = number in sizes and (number < (last or 0) or sizes[number] >= config.site.page_size)
             page = Page(number, prev=number - 1 if number > 1 else None, next=number + 1 if full else None)
             articles = resolve(state.page_articles(number))
             yield from render_feeds(articles, config.site, page, empty_updated=now).items()
+        for kind, key, label in listed:
+            if f"{kind}/{key}" in units:
+                page = Page(topic=f"{kind}/{key}", label=label)
+                articles = resolve(state.topic_articles(kind, key, config.site.limit))
+                yield from render_feeds(articles, config.site, page).items()
         if entries:
-            yield from discovery_documents(config.site, sorted(sizes))
+            yield from discovery_documents(config.site, sorted(sizes), listed)
 
     written = publish(config.out, documents(), _verify)
-    log.debug("%d archive pages rendered; rewritten: %s", len(pages), ", ".join(written) or "none")
+    gone = unpublish(config.out, [f"{unit}.{kind}.xml" for unit in dropped for kind in ("atom", "rss")])
+    log.debug("%d archive pages rendered; rewritten: %s; removed: %s", len(pages), written or "none", gone or "none")
     return written
 
 
@@ -260,11 +277,15 @@ def _refresh(
     fresh: bool,
     now: datetime,
     counts: _Changes,
-    affected: set[int],
+    affected: set[str],
     progress: bool = False,
 ) -> list[SeedError]:
-    """Read and, where the bytes changed, parse ``names``; record the results in ``state``."""
+    """Read and, where the bytes changed, parse ``names``; record the results in ``state``.
+
+    Adds to ``affected`` the archive pages and topic feeds whose entries change.
+    """
     rows = state.rows(names)
+    affected |= {f"{kind}/{key}" for kind, key in state.topics_of(names)}
     taken: set[datetime] | None = None
     rejected: list[SeedError] = []
     tasks = [(config.seeds / name, scan[name][0], config.site, _reusable_sha(rows.get(name), fresh)) for name in names]
@@ -274,7 +295,7 @@ def _refresh(
         size, mtime_ns = scan[name]
         old = rows.get(name)
         if old is not None and old.page is not None:
-            affected.add(old.page)  # whatever happens to it, its archive page is rendered again
+            affected.add(f"archive/{old.page}")  # whatever happens to it, its page is rendered again
         if result.error is not None:
             error = SeedError(path, *result.error)
             rejected.append(_reject(state, error, old, name, size, mtime_ns, result.sha, now))
@@ -321,7 +342,18 @@ def _refresh(
                 page=old.page if old else None,
             )
         )
+        topics = article_topics(article)
+        state.set_topics(name, topics)
+        affected |= {f"{kind}/{key}" for kind, key, _ in topics}
     return rejected
+
+
+def article_topics(article: Article) -> list[tuple[str, str, str]]:
+    """The (kind, key, label) topic feeds an article belongs to: its tags and its credited sources."""
+    topics = [("tags", slugify(tag), tag) for tag in article.tags]
+    topics += [("sources", slugify(c.name), c.name) for c in article.credits_by("source")]
+    unique = {(kind, key): label for kind, key, label in topics if key}
+    return [(kind, key, label) for (kind, key), label in unique.items()]
 
 
 def _reusable_sha(row: Row | None, fresh: bool) -> str | None:
@@ -375,6 +407,7 @@ def _reject(
     state: State, error: SeedError, old: Row | None, name: str, size: int, mtime_ns: int, sha: str, now: datetime
 ) -> SeedError:
     log.error("%s", error)
+    state.set_topics(name, [])
     state.put(
         Row(
             name,

@@ -252,14 +252,14 @@ def _describe(every: timedelta | None, at: tuple[str, ...]) -> str:
 
 
 def _files(written: Sequence[str]) -> str:
-    """``atom.xml, rss.xml``, or ``atom.xml, rss.xml and 398 archive files`` for a long list."""
+    """``atom.xml, rss.xml``, or ``atom.xml, rss.xml and 398 archive pages and topic feeds`` for a long list."""
     if not written:
         return "nothing (feeds unchanged)"
     main = [name for name in written if "/" not in name]
     rest = len(written) - len(main)
     if rest <= 4:
         return ", ".join(written)
-    return ", ".join(main) + (" and " if main else "") + f"{rest} archive files"
+    return ", ".join(main) + (" and " if main else "") + f"{rest} archive pages and topic feeds"
 
 
 def _planned(args: argparse.Namespace, config: Config) -> tuple[Any, schedule.Scheduler, str] | None:

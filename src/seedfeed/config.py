@@ -114,7 +114,7 @@ def _site(table: dict[str, Any], sources: dict[str, Any], where: str) -> Site:
     for key in _SITE_KEYS | {"feeds_url", "id_prefix", "hub"}:
         if key not in table:
             continue
-        expected = int if key in ("limit", "page_size") else str
+        expected = int if key in ("limit", "page_size", "topic_min") else str
         if not isinstance(table[key], expected) or isinstance(table[key], bool):
             kind = "an integer" if expected is int else "a string"
             raise ConfigError(f"{where}: site.{key} must be {kind}")
@@ -129,7 +129,7 @@ def _site(table: dict[str, Any], sources: dict[str, Any], where: str) -> Site:
     feeds_url = values.get("feeds_url", f"{base}feeds/")
     values["feeds_url"] = feeds_url if feeds_url.endswith("/") else feeds_url + "/"
     values.setdefault("id_prefix", f"tag:{parts.hostname},2026:")
-    for key in ("limit", "page_size"):
+    for key in ("limit", "page_size", "topic_min"):
         if values.get(key, 1) < 1:
             raise ConfigError(f"{where}: site.{key} must be at least 1")
     try:

@@ -92,13 +92,19 @@ def render_opml(site: Site, feeds: Sequence[Listed]) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def discovery_documents(site: Site, pages: Sequence[int]) -> list[tuple[str, bytes]]:
-    """The stylesheet, the index page and the OPML of a build whose archive has ``pages``."""
+def discovery_documents(
+    site: Site, pages: Sequence[int], topics: Sequence[tuple[str, str, str]] = ()
+) -> list[tuple[str, bytes]]:
+    """The stylesheet, the index page and the OPML of a build with these archive pages and topic feeds."""
     feeds = [
         Listed(f"{site.title} (Atom)", "atom.xml", "atom"),
         Listed(f"{site.title} (RSS)", "rss.xml", "rss"),
         Listed(f"{site.title} (JSON Feed)", "feed.json", "json"),
     ]
+    for kind, key, label in topics:
+        what = "tag" if kind == "tags" else "source"
+        feeds.append(Listed(f"{site.title}: {label} ({what}, Atom)", f"{kind}/{key}.atom.xml", "atom"))
+        feeds.append(Listed(f"{site.title}: {label} ({what}, RSS)", f"{kind}/{key}.rss.xml", "rss"))
     archive = [page_name(number, kind) for number in pages for kind in ("atom", "rss")]
     return [
         (STYLESHEET_FILE, stylesheet()),

@@ -96,6 +96,7 @@ class Site:
     timezone: str = "UTC"
     limit: int = 50
     page_size: int = 50
+    topic_min: int = 1
     hub: str | None = None
     sources: tuple[tuple[str, str], ...] = field(default=())
 

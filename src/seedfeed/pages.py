@@ -11,14 +11,20 @@ class Page:
 
     The subscription documents are ``atom.xml`` and ``rss.xml``; archive page
     *k* (numbered from the oldest) is ``archive/k.atom.xml`` and
-    ``archive/k.rss.xml``. ``prev`` and ``next`` are page numbers.
+    ``archive/k.rss.xml``; ``prev`` and ``next`` are page numbers. A topic
+    feed (``topic="tags/volitve"``, ``label="volitve"``) is
+    ``tags/volitve.atom.xml``: a feed of its own, with its own id and title.
     """
 
     number: int | None = None
     prev: int | None = None
     next: int | None = None
+    topic: str | None = None
+    label: str | None = None
 
     def name(self, kind: str) -> str:
+        if self.topic is not None:
+            return f"{self.topic}.{kind}.xml"
         return f"{kind}.xml" if self.number is None else page_name(self.number, kind)
 
 

@@ -59,6 +59,18 @@ def publish(out: Path, documents: Iterable[tuple[str, bytes]], verify: Verifier)
     return sorted(staged)
 
 
+def unpublish(out: Path, names: Iterable[str]) -> list[str]:
+    """Delete published files that no longer have anything to publish (a topic's last article went)."""
+    removed = []
+    for name in names:
+        try:
+            (out / name).unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(name)
+    return removed
+
+
 def _remove_stale_temporaries(directory: Path) -> None:
     """Delete temporary files a killed build left behind (the caller holds the build lock)."""
     with os.scandir(directory) as entries:

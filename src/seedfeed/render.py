@@ -63,7 +63,7 @@ def render_feeds(
     Every article must have ``published`` and ``updated`` set. A page whose
     articles were all deleted needs ``empty_updated`` for its feed date.
     """
-    generator = _generator(articles, site, empty_updated)
+    generator = _generator(articles, site, empty_updated, page)
     documents = {}
     for kind, media_type in (("atom", "application/atom+xml"), ("rss", "application/rss+xml")):
         _links(generator, site, page.name(kind), media_type)
@@ -95,14 +95,15 @@ def _links(fg: FeedGenerator, site: Site, name: str, media_type: str) -> None:
     fg.link(href=site.base_url, rel="alternate", type="text/html")
 
 
-def _generator(articles: Sequence[Article], site: Site, empty_updated: datetime | None) -> FeedGenerator:
+def _generator(articles: Sequence[Article], site: Site, empty_updated: datetime | None, page: Page) -> FeedGenerator:
     language = feed_language(articles, site)
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
     fg.register_extension("seedfeed", _FeedExtension, _EntryExtension)
     fg.seedfeed.hub = site.hub
-    fg.id(f"{site.id_prefix}feeds/main")  # slugs have no "/": never an entry's id
-    fg.title(site.title)
+    # Slugs have no "/": a feed id is never an entry's. Archive pages share the main feed's id.
+    fg.id(f"{site.id_prefix}feeds/{page.topic or 'main'}")
+    fg.title(f"{site.title}: {page.label}" if page.label else site.title)
     fg.subtitle(site.description)
     fg.author({"name": site.author})
     fg.language(language)

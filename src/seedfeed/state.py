@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seeds (
     name       TEXT PRIMARY KEY,   -- the seed's file name
@@ -39,6 +39,14 @@ CREATE INDEX IF NOT EXISTS seeds_by_page ON seeds (page);
 CREATE INDEX IF NOT EXISTS seeds_by_date ON seeds (published DESC, slug);
 CREATE INDEX IF NOT EXISTS seeds_by_title ON seeds (title_key);
 CREATE INDEX IF NOT EXISTS seeds_by_slug ON seeds (slug);
+CREATE TABLE IF NOT EXISTS topics (   -- the tags and sources of each published article
+    name  TEXT NOT NULL,               -- the seed's file name
+    kind  TEXT NOT NULL,               -- "tags" or "sources"
+    key   TEXT NOT NULL,               -- the topic's slug
+    label TEXT NOT NULL                -- the topic as written
+);
+CREATE INDEX IF NOT EXISTS topics_by_key ON topics (kind, key);
+CREATE INDEX IF NOT EXISTS topics_by_name ON topics (name);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pending_pings (url TEXT PRIMARY KEY);
 """
@@ -75,7 +83,9 @@ class State:
         self._db = sqlite3.connect(path)
         (version,) = self._db.execute("PRAGMA user_version").fetchone()
         if version != SCHEMA_VERSION:  # an older layout: start over (costs one full build, no id)
-            self._db.executescript("DROP TABLE IF EXISTS seeds; DROP TABLE IF EXISTS meta;")
+            self._db.executescript(
+                "DROP TABLE IF EXISTS seeds; DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS topics;"
+            )
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._db.executescript(_SCHEMA)
         path.chmod(0o600)  # private like the seeds: it is nobody else's business what changed when
@@ -174,13 +184,49 @@ class State:
         )
         self._db.execute(f"INSERT OR REPLACE INTO seeds ({_COLUMNS}) VALUES ({','.join('?' * 13)})", values)
 
+    def set_topics(self, name: str, topics: Iterable[tuple[str, str, str]]) -> None:
+        """Replace the (kind, key, label) topics of the article of file ``name``."""
+        self._db.execute("DELETE FROM topics WHERE name = ?", (name,))
+        self._db.executemany(
+            "INSERT INTO topics (name, kind, key, label) VALUES (?, ?, ?, ?)", [(name, *t) for t in topics]
+        )
+
+    def topics_of(self, names: Iterable[str]) -> set[tuple[str, str]]:
+        """The (kind, key) topics of these files' articles."""
+        found: set[tuple[str, str]] = set()
+        names = list(names)
+        for start in range(0, len(names), 500):
+            chunk = names[start : start + 500]
+            query = f"SELECT kind, key FROM topics WHERE name IN ({','.join('?' * len(chunk))})"
+            found.update(self._db.execute(query, chunk))
+        return found
+
+    def topic_counts(self) -> dict[tuple[str, str], tuple[str, int]]:
+        """Every (kind, key) topic → (its label, how many published articles have it)."""
+        query = (
+            "SELECT t.kind, t.key, min(t.label), count(*) FROM topics t JOIN seeds s ON s.name = t.name "
+            "WHERE s.article IS NOT NULL GROUP BY t.kind, t.key"
+        )
+        return {(kind, key): (label, int(count)) for kind, key, label, count in self._db.execute(query)}
+
+    def topic_articles(self, kind: str, key: str, limit: int) -> Iterator[str]:
+        """The article JSON of the newest ``limit`` articles of one topic, newest first."""
+        query = (
+            "SELECT s.article FROM topics t JOIN seeds s ON s.name = t.name WHERE t.kind = ? AND t.key = ? "
+            "AND s.article IS NOT NULL ORDER BY s.published DESC, s.slug LIMIT ?"
+        )
+        for (article,) in self._db.execute(query, (kind, key, limit)):
+            yield article
+
     def touch(self, name: str, size: int, mtime_ns: int) -> None:
         """Record new size and mtime for a file whose bytes did not change."""
         self._db.execute("UPDATE seeds SET size = ?, mtime_ns = ? WHERE name = ?", (size, mtime_ns, name))
 
     def forget(self, names: Iterable[str]) -> None:
         """Drop the rows of seed files that are gone."""
-        self._db.executemany("DELETE FROM seeds WHERE name = ?", [(n,) for n in names])
+        rows = [(n,) for n in names]
+        self._db.executemany("DELETE FROM seeds WHERE name = ?", rows)
+        self._db.executemany("DELETE FROM topics WHERE name = ?", rows)
 
     def meta(self, key: str) -> str | None:
         found = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
