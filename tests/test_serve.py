@@ -114,7 +114,7 @@ def test_if_none_match_wins_over_if_modified_since(server) -> None:
 
 def test_gzip_when_accepted_with_vary(server, site) -> None:
     status, headers, body = get(server, "/rss.xml", "Accept-Encoding: br, gzip;q=0.8")
-    assert (status, headers["content-encoding"], headers["vary"]) == (200, "gzip", "Accept-Encoding")
+    assert (status, headers["content-encoding"], headers["vary"]) == (200, "gzip", "Accept-Encoding, Accept")
     assert gzip.decompress(body) == (site.out / "rss.xml").read_bytes()
     assert "content-encoding" not in get(server, "/rss.xml", "Accept-Encoding: gzip;q=0")[1]
     assert get(server, "/rss.xml", f"If-None-Match: {headers['etag']}", "Accept-Encoding: gzip")[0] == 304
@@ -261,3 +261,13 @@ def test_304_keeps_the_connection_alive_for_the_next_poll(server) -> None:
                 assert chunk, "the server closed the connection after a 304"
                 data += chunk
             assert data.startswith(b"HTTP/1.1 304 ") and b"Connection: close" not in data
+
+
+def test_a_browser_gets_xml_it_can_style_and_a_feed_reader_gets_the_feed_type(server) -> None:
+    browser = "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    reader = "Accept: application/atom+xml,application/rss+xml,application/xml;q=0.9,*/*;q=0.1"
+    _, headers, _ = get(server, "/atom.xml", browser)
+    assert headers["content-type"] == "application/xml; charset=utf-8"
+    assert headers["vary"] == "Accept-Encoding, Accept"
+    assert get(server, "/atom.xml", reader)[1]["content-type"] == "application/atom+xml; charset=utf-8"
+    assert get(server, "/rss.xml", reader)[1]["content-type"] == "application/rss+xml; charset=utf-8"

@@ -186,17 +186,33 @@ class FeedApp:
             ("ETag", etag),
             ("Last-Modified", entity.last_modified),
             ("Cache-Control", f"public, max-age={self.max_age}"),
-            ("Vary", "Accept-Encoding"),
+            ("Vary", "Accept-Encoding, Accept" if _is_feed(entity) else "Accept-Encoding"),
         ]
         if _not_modified(environ, entity):
             start_response("304 Not Modified", headers)
             return []
         body = entity.gzipped if use_gzip else entity.body
-        headers += [("Content-Type", entity.content_type), ("Content-Length", str(len(body)))]
+        headers += [("Content-Type", _content_type(entity, environ)), ("Content-Length", str(len(body)))]
         if use_gzip:
             headers.append(("Content-Encoding", "gzip"))
         start_response("200 OK", headers)
         return [] if method == "HEAD" else [body]
+
+
+def _is_feed(entity: Entity) -> bool:
+    return entity.content_type.startswith(("application/atom+xml", "application/rss+xml"))
+
+
+def _content_type(entity: Entity, environ: Environ) -> str:
+    """The feed's own media type for feed readers; ``application/xml`` for a browser.
+
+    Browsers show ``application/atom+xml`` and ``application/rss+xml`` as raw
+    text and never apply the feed's XSLT. A browser asks for ``text/html``
+    first; feed readers do not. Hence ``Vary: Accept``.
+    """
+    if _is_feed(entity) and "text/html" in environ.get("HTTP_ACCEPT", ""):
+        return "application/xml; charset=utf-8"
+    return entity.content_type
 
 
 def _not_modified(environ: Environ, entity: Entity) -> bool:

@@ -1,0 +1,83 @@
+"""The browser view in a real browser: headless Chromium opens both feeds served from 127.0.0.1.
+
+Needs Debian's ``chromium`` (``.ci/run`` installs it with ``chromium-driver``
+when missing). Chromium is driven from its command line: ``--dump-dom``
+gives the page after the feed's XSLT ran, ``--screenshot`` the picture.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from html import unescape
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import html
+
+from seedfeed.build import build
+from seedfeed.serve import FeedApp, close_server, create_server
+
+from .conftest import NOW
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def served(corpus, make_config) -> Iterator[tuple[str, Path]]:
+    config = make_config(corpus)
+    build(config, now=NOW)
+    server = create_server(FeedApp(config.out), "127.0.0.1", 0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}", config.out
+    close_server(server, from_thread=True)
+    thread.join(timeout=5)
+
+
+def chromium(tmp_path: Path, *args: str) -> str:
+    assert Path(CHROMIUM).exists(), "Chromium is missing: apt-get install chromium chromium-driver (.ci/run does)"
+    profile = tmp_path / "chromium-profile"
+    result = subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+@pytest.mark.parametrize("name", ["atom.xml", "rss.xml"])
+def test_chromium_shows_every_entry_title_through_the_stylesheet(served, tmp_path, name) -> None:
+    base, out = served
+    dom = chromium(tmp_path, "--dump-dom", f"{base}/{name}")
+    page = html.document_fromstring(dom)
+    text = page.text_content()
+    assert "This is a feed: copy its address into your feed reader" in text
+    for entry in feedparser.parse(str(out / name)).entries:
+        title = unescape(entry.title) if entry.title_detail.type == "text/html" else entry.title
+        assert title in text, title
+    assert page.find(".//article") is not None
+
+
+def test_chromium_screenshot_of_the_browser_view(served, tmp_path) -> None:
+    base, _ = served
+    shot = tmp_path / "rss.png"
+    chromium(tmp_path, "--window-size=1000,1400", f"--screenshot={shot}", f"{base}/rss.xml")
+    data = shot.read_bytes()
+    assert data.startswith(b"\x89PNG") and len(data) > 20_000
