@@ -59,7 +59,6 @@ class Report:
     removed: int
     rejected: tuple[SeedError, ...]
     written: tuple[str, ...]
-    unchanged: tuple[str, ...]
 
 
 def build(config: Config, *, now: datetime | None = None, wait: float = DEFAULT_WAIT, progress: bool = False) -> Report:
@@ -93,7 +92,7 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
         if _untouched(config, state, digest):
             log.debug("no seed file changed since the last build: nothing read, rendered or written")
             articles = int(state.meta("articles") or 0)
-            quiet = Report(len(scan), articles, min(articles, config.site.limit), 0, 0, 0, (), (), ())
+            quiet = Report(len(scan), articles, min(articles, config.site.limit), 0, 0, 0, (), ())
         else:
             quiet = None
     if quiet is not None:
@@ -162,7 +161,6 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
         removed=counts.removed,
         rejected=tuple(rejected),
         written=tuple(written),
-        unchanged=(),
     )
 
 
