@@ -123,8 +123,10 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
             if not fresh:
                 affected |= {f"archive/{k}" for k in state.pages()}
                 affected |= {f"{kind}/{key}" for kind, key in state.topic_counts()}
-        state.set_meta("articles", str(state.count()))
-        state.set_meta("pages", str(len(state.pages())))
+        articles = state.count()
+        pages = state.pages()
+        state.set_meta("articles", str(articles))
+        state.set_meta("pages", str(len(pages)))
         state.delete_meta("scan")  # set again below, once the feeds are published
         # Until the feeds are published, the state says which documents are
         # owed: a build killed after this commit leaves that work to the next.
@@ -135,8 +137,6 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
         # sightings, edit times, archive pages) then stays the same if
         # publishing fails and the next build renders the same feeds again.
         state.commit()
-        articles = state.count()
-        pages = state.pages()
         missing = {
             f"archive/{k}" for k in pages if not all((config.out / page_name(k, f)).is_file() for f in ("atom", "rss"))
         }

@@ -14,19 +14,19 @@ The only place where errors become exit codes:
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import logging
 import sys
 import textwrap
 import threading
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__, progress
 from .build import build, load_seed
+from .codec import article_to_dict
 from .config import Config, load_config
 from .errors import BusyError, ConfigError, PublishError, SeedError
 from .lock import DEFAULT_WAIT
@@ -321,16 +321,10 @@ def _run_parse(args: argparse.Namespace) -> int:
     except SeedError as exc:
         log.error("%s", exc)
         return EXIT_REJECTED
-    data = dataclasses.asdict(article)
+    data = article_to_dict(article)
     if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
+        print(json.dumps(data, ensure_ascii=False, indent=2))
         return EXIT_OK
     for key, value in data.items():
-        print(f"{key}: {json.dumps(value, ensure_ascii=False, default=_json_default)}")
+        print(f"{key}: {json.dumps(value, ensure_ascii=False)}")
     return EXIT_OK
-
-
-def _json_default(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot serialise {type(value).__name__}")

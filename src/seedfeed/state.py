@@ -113,10 +113,6 @@ class State:
                 result[row.name] = row
         return result
 
-    def errors(self) -> list[tuple[str, str]]:
-        """(file name, reason) of every rejected seed."""
-        return list(self._db.execute("SELECT name, error FROM seeds WHERE error IS NOT NULL ORDER BY name"))
-
     def updated_values(self) -> set[str]:
         return {u for (u,) in self._db.execute("SELECT updated FROM seeds WHERE article IS NOT NULL")}
 
