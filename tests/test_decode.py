@@ -64,3 +64,35 @@ def test_an_oversized_seed_is_rejected_before_it_is_read(make_config) -> None:
     report = build(config)
     assert report.articles == 1
     assert report.rejected[0].reason.startswith("too large: 1048582 bytes")
+
+
+def test_utf8_with_one_stray_byte_stays_utf8_and_names_the_byte() -> None:
+    text = "Čas je, da šef žge ćevape.\nŠe več: "
+    decoded = decode(text.encode() + b"\xe8!\n", "x.txt")
+    assert decoded.text == text + "\ufffd!\n"
+    assert decoded.legacy_encoding is None
+    assert decoded.stray is not None
+    assert (decoded.stray.count, decoded.stray.line, decoded.stray.byte) == (1, 2, 0xE8)
+    assert decoded.stray.offset == len(text.encode())
+
+
+def test_a_stray_byte_in_a_build_is_one_warning_and_the_article_keeps_its_letters(make_config, caplog) -> None:
+    from seedfeed.build import build
+
+    config = make_config()
+    seed = config.seeds / "2024-01-01-stray.txt"
+    seed.write_bytes(
+        "Šolsko leto\nŽiga in Čedo sta šla v šolo.\nPotem\x96 domov.\n".encode().replace(b"\xc2\x96", b"\x96")
+    )
+    report = build(config)
+    assert report.rejected == ()
+    atom = (config.out / "atom.xml").read_text()
+    assert "Žiga in Čedo sta šla v šolo." in atom
+    assert "Potem\ufffd domov." in atom
+    offset = seed.read_bytes().index(b"\x96")
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [f"{seed}:3: invalid UTF-8 byte 0x96 at byte {offset} replaced with U+FFFD"]
+
+
+def test_text_with_no_valid_utf8_sequence_is_still_legacy() -> None:
+    assert decode("Še en čas: šola.".encode("cp1250"), "x.txt").legacy_encoding == "cp1250"

@@ -22,8 +22,8 @@ from pathlib import Path
 from . import __version__
 from .codec import article_from_json, article_to_json
 from .config import Config
-from .decode import MAX_SEED_BYTES, decode
-from .errors import ConfigError, SeedError
+from .decode import decode
+from .errors import SeedError
 from .lock import DEFAULT_WAIT, build_lock
 from .model import Article, Site
 from .pages import page_name
@@ -31,10 +31,10 @@ from .parse import parse_seed
 from .progress import bar
 from .slug import slugify
 from .state import Row, State
+from .store.seeds import read_seed, scan_seeds
 
 log = logging.getLogger(__name__)
 
-SEED_GLOB = "*.txt"
 #: Bump when parsing changes what an article holds: cached articles are then parsed again.
 CACHE_VERSION = 1
 
@@ -84,7 +84,10 @@ class _Changes:
 
 
 def _build(config: Config, now: datetime, progress: bool) -> Report:
-    scan = scan_seeds(config.seeds)
+    listing = scan_seeds(config.seeds)
+    for error in listing.rejected:
+        log.error("%s", error)
+    scan = listing.files
     fingerprint = _fingerprint(config.site)
     digest = _scan_digest(scan, fingerprint)
     counts = _Changes()
@@ -95,7 +98,7 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
             quiet = Report(len(scan), articles, min(articles, config.site.limit), 0, 0, 0, (), ())
         else:
             quiet = None
-    if quiet is not None:
+    if quiet is not None and not listing.rejected:
         if config.site.hub:
             _announce(config, [])  # pings that failed before are retried after every build
         return quiet
@@ -115,7 +118,8 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
         ]
         log.debug("%d seeds in %s, %d to read, %d gone", len(scan), config.seeds, len(stale), len(gone))
         state.forget(gone)
-        rejected = _refresh(config, state, sorted(stale), scan, fresh, now, counts, affected, progress)
+        rejected = [*listing.rejected]
+        rejected += _refresh(config, state, sorted(stale), scan, fresh, now, counts, affected, progress)
         state.set_meta("fingerprint", fingerprint)
         dirty = bool(counts.new or counts.changed or counts.removed or not fresh)
         if dirty:
@@ -422,18 +426,23 @@ def _reject(
 
 
 def _read(path: Path, size: int) -> bytes:
-    if size > MAX_SEED_BYTES:
-        raise SeedError(path, f"too large: {size} bytes (the limit is 1 MiB)")
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise SeedError(path, f"cannot read: {exc.strerror}") from None
+    return read_seed(path, size)
 
 
 def _parse(data: bytes, path: Path, site: Site) -> Article:
     decoded = decode(data, str(path))
     if decoded.legacy_encoding:
         log.warning("%s: not UTF-8; decoded as %s", path, decoded.legacy_encoding)
+    if stray := decoded.stray:
+        more = f", and {stray.count - 1} more," if stray.count > 1 else ""
+        log.warning(
+            "%s:%d: invalid UTF-8 byte 0x%02X at byte %d%s replaced with U+FFFD",
+            path,
+            stray.line,
+            stray.byte,
+            stray.offset,
+            more,
+        )
     if decoded.removed_controls:
         log.warning("%s: removed %d control characters that XML forbids", path, decoded.removed_controls)
     return parse_seed(decoded.text, name=path.name, site=site, path=str(path))
@@ -489,30 +498,7 @@ def _verify(name: str, data: bytes) -> None:
     verify_feed(data, "atom" if name.endswith("atom.xml") else "rss", deep="/" not in name)
 
 
-def scan_seeds(seeds: Path) -> dict[str, tuple[int, int]]:
-    """The seed files of a directory (hidden ones skipped): file name → (size, mtime in ns).
-
-    One ``scandir`` pass: the cheap check that decides which seeds to read.
-    """
-    if not seeds.is_dir():
-        raise ConfigError(f"{seeds}: seeds directory does not exist (use --seeds DIR or [paths] seeds)")
-    found: dict[str, tuple[int, int]] = {}
-    with os.scandir(seeds) as entries:
-        for entry in entries:
-            name = entry.name
-            if name[-4:] == ".txt" and name[0] != "." and entry.is_file():
-                stat = entry.stat()
-                found[name] = (stat.st_size, stat.st_mtime_ns)
-    if not found:
-        raise ConfigError(f"{seeds}: no seed files ({SEED_GLOB}); nothing was published")
-    return found
-
-
 def load_seed(path: Path, site: Site) -> Loaded:
     """Read one seed file and parse it (``seedfeed parse``); raises :class:`SeedError`."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise SeedError(path, f"cannot read: {exc.strerror}") from None
-    data = _read(path, size)
+    data = read_seed(path, confined=False)
     return Loaded(_parse(data, path, site), hashlib.sha256(data).hexdigest())

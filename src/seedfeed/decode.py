@@ -30,6 +30,21 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 #: More control characters than this share of the text means the file is not
 #: text that lost a stray byte, but something else: it is rejected.
 MAX_CONTROL_SHARE = 0.01
+#: Text with more invalid UTF-8 sequences than this is not UTF-8 with stray bytes.
+_MAX_STRAY = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Stray:
+    """Invalid UTF-8 bytes in text that is otherwise UTF-8, each replaced by U+FFFD.
+
+    ``offset`` and ``line`` locate the first one (0-based byte, 1-based line).
+    """
+
+    count: int
+    offset: int
+    line: int
+    byte: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +54,7 @@ class Decoded:
     text: str
     legacy_encoding: str | None = None
     removed_controls: int = 0
+    stray: Stray | None = None
 
 
 def decode(data: bytes, path: str) -> Decoded:
@@ -49,30 +65,33 @@ def decode(data: bytes, path: str) -> Decoded:
     """
     if len(data) > MAX_SEED_BYTES:
         raise SeedError(path, f"too large: {len(data)} bytes (the limit is 1 MiB)")
-    text, legacy = _to_text(data, path)
+    text, legacy, stray = _to_text(data, path)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     controls = len(_CONTROL_RE.findall(text))
     if controls and controls > MAX_CONTROL_SHARE * len(text):
         raise SeedError(path, f"not text: {controls} control characters in {len(text)}")
     if controls:
         text = _CONTROL_RE.sub("", text)
-    return Decoded(text, legacy, controls)
+    return Decoded(text, legacy, controls, stray)
 
 
-def _to_text(data: bytes, path: str) -> tuple[str, str | None]:
+def _to_text(data: bytes, path: str) -> tuple[str, str | None, Stray | None]:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return data[len(bom) :].decode(encoding), None
+                return data[len(bom) :].decode(encoding), None, None
             except UnicodeDecodeError as exc:
                 raise SeedError(path, f"undecodable {encoding} at byte {exc.start}") from None
     nul = data.find(b"\0")
     if nul >= 0:
         raise SeedError(path, f"binary file: NUL byte at offset {nul}")
     try:
-        return data.decode("utf-8"), None
+        return data.decode("utf-8"), None, None
     except UnicodeDecodeError:
         pass
+    mostly = _mostly_utf8(data)
+    if mostly is not None:
+        return mostly
     candidates = []
     for encoding in _LEGACY:
         try:
@@ -82,7 +101,40 @@ def _to_text(data: bytes, path: str) -> tuple[str, str | None]:
     if not candidates:
         raise SeedError(path, "undecodable: neither UTF-8, Windows-1250 nor ISO-8859-2")
     _, best = max(candidates, key=lambda c: c[0])  # ties keep the first: Windows-1250
-    return data.decode(best), best
+    return data.decode(best), best, None
+
+
+def _mostly_utf8(data: bytes) -> tuple[str, None, Stray] | None:
+    r"""UTF-8 text with a few stray bytes: decoded as UTF-8, each stray byte replaced by U+FFFD.
+
+    Text is taken for UTF-8 when it has at least as many valid multi-byte
+    characters as invalid bytes. Legacy Central European text almost never
+    holds a valid UTF-8 sequence (``č`` is one byte, 0xE8, followed by ASCII),
+    so one stray byte no longer turns every ``č`` of a UTF-8 article into ``ÄŤ``.
+
+    >>> _mostly_utf8("Čas in še".encode() + b" ve\xe8.")[0]
+    'Čas in še ve\ufffd.'
+    """
+    parts: list[str] = []
+    invalid: list[int] = []
+    start = 0
+    while True:
+        try:
+            parts.append(data[start:].decode("utf-8"))
+            break
+        except UnicodeDecodeError as exc:
+            parts.append(data[start : start + exc.start].decode("utf-8"))
+            invalid.append(start + exc.start)
+            parts.append("\ufffd")
+            start += exc.end
+        if len(invalid) > _MAX_STRAY:
+            return None
+    text = "".join(parts)
+    valid = sum(1 for ch in text if ord(ch) > 0x7F) - len(invalid)
+    if valid < len(invalid):
+        return None
+    first = invalid[0]
+    return text, None, Stray(len(invalid), first, data.count(b"\n", 0, first) + 1, data[first])
 
 
 def _score(text: str) -> int:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -23,11 +24,26 @@ class SeedError(SeedfeedError):
     """A seed file that cannot be published, with its path, reason and line."""
 
     def __init__(self, path: str | Path, reason: str, line: int | None = None) -> None:
-        self.path = str(path)
+        self.path = printable(str(path))
         self.reason = reason
         self.line = line
         where = f"{self.path}:{line}" if line else self.path
         super().__init__(f"{where}: {reason}")
+
+    def __reduce__(self) -> tuple[type[SeedError], tuple[str, str, int | None]]:
+        return SeedError, (self.path, self.reason, self.line)
+
+
+def printable(path: str) -> str:
+    r"""A file name fit for one log line: bytes that are not UTF-8 and control characters escaped.
+
+    >>> printable("seeds/x-\udce8.txt"), printable("seeds/a\nb.txt")
+    ('seeds/x-\\xe8.txt', 'seeds/a\\nb.txt')
+    """
+    if path.isprintable():
+        return path
+    text = os.fsencode(path).decode("utf-8", "backslashreplace")
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 class ConfigError(SeedfeedError):
