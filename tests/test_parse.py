@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -221,9 +221,18 @@ def test_configured_language_is_the_fallback_when_nothing_matches() -> None:
     [
         ("date: yesterday", "front matter: date 'yesterday' is not ISO 8601"),
         ("lang: slovenian language", "is not a language tag"),
-        ("url: ftp://x", "is not an http(s) URL"),
+        ("url: ftp://x", "is not an absolute http(s) URL"),
         ("title", "expected 'key: value'"),
         ("title:", "'title' has no value"),
+        ("date: 0999-01-01", "front matter: date '0999-01-01' is out of range (years 1000 to 9999)"),
+        ("date: 0001-01-01T00:00:00+05:00", "is out of range (years 1000 to 9999)"),
+        ("date: 9999-12-31T23:59:59-05:00", "is out of range (years 1000 to 9999)"),
+        ("date: 1915-01-01T00:00:00-00:00:52", "has a UTC offset with seconds"),
+        ("url: http://[", "'http://[' does not parse as a URL: Invalid IPv6 URL"),
+        ("url: https://novičke..si/clanek", "has host 'novičke..si', which is not a valid host name"),
+        ("url: https://example.si:99999/x", "Port out of range"),
+        ("url: https:///clanek", "has no host"),
+        ("image: http://[", "does not parse as a URL"),
     ],
 )
 def test_bad_front_matter_values_are_rejected_with_the_line(front: str, reason: str) -> None:
@@ -231,6 +240,21 @@ def test_bad_front_matter_values_are_rejected_with_the_line(front: str, reason: 
         parse(f"---\n{front}\n---\nT\nBody.\n")
     assert reason in caught.value.reason
     assert caught.value.line == 2
+
+
+def test_a_file_name_date_before_year_1000_is_rejected() -> None:
+    with pytest.raises(SeedError, match=r"file name date 0999-01-01 is out of range \(years 1000 to 9999\)"):
+        parse_seed("T\nBody.\n", name="0999-01-01-x.txt", site=Site())
+
+
+def test_a_scheme_in_capitals_is_a_valid_url_written_in_lower_case() -> None:
+    assert parse("---\nurl: HTTPS://Example.si/Clanek\n---\nT\nBody.\n").link == "https://Example.si/Clanek"
+
+
+def test_a_zone_offset_with_seconds_is_written_in_utc() -> None:
+    article = parse_seed("T\nBody.\n", name="1915-01-01-x.txt", site=Site(timezone="Europe/Amsterdam"))
+    assert article.published is not None
+    assert article.published.utcoffset() == timedelta(0)
 
 
 def test_front_matter_urls_are_turned_into_ascii_uris() -> None:

@@ -23,7 +23,7 @@ from . import __version__
 from .codec import article_from_json, article_to_json
 from .config import Config
 from .decode import decode
-from .errors import SeedError
+from .errors import PublishError, SeedError, SeedfeedError
 from .lock import DEFAULT_WAIT, build_lock
 from .model import Article, Site
 from .pages import page_name
@@ -147,7 +147,8 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
         main_missing = not all((config.out / name).is_file() for name in FEED_FILES)
         written: list[str] = []
         if dirty or main_missing or missing or state.meta("unpublished") is not None:
-            written = _render_and_publish(config, state, pending | missing, now, progress)
+            written = _publish_guarded(config, state, pending | missing, now, progress, rejected)
+            articles = state.count()
             state.delete_meta("unpublished")
         else:
             log.debug("no article changed: nothing rendered, nothing written")
@@ -220,6 +221,70 @@ def archive_overflow(state: State, limit: int, page_size: int) -> set[int]:
     return touched
 
 
+class _Unpublishable(Exception):
+    """A document failed to render or verify; ``articles`` are those it holds."""
+
+    def __init__(self, articles: list[Article], reason: str) -> None:
+        super().__init__(reason)
+        self.articles = articles
+        self.reason = reason
+
+
+def _publish_guarded(
+    config: Config, state: State, units: set[str], now: datetime, progress: bool, rejected: list[SeedError]
+) -> list[str]:
+    """:func:`_render_and_publish`, rejecting any article that makes a document fail, then the rest again.
+
+    The second line of defence: parsing validates every field with the
+    verifier's rules, so this should never run. If it does, each article
+    of the failing document is rendered and verified alone; those that fail
+    are rejected (with the verifier's reason) and everything else is
+    published. If no article fails alone, the build fails as a whole.
+    """
+    units = set(units)
+    while True:
+        try:
+            return _render_and_publish(config, state, units, now, progress)
+        except _Unpublishable as failure:
+            culprits = _culprits(failure.articles, config.site)
+            if not culprits:
+                raise PublishError(config.out, failure.reason) from failure
+            for article, reason in culprits:
+                name = state.slug_owner(article.slug)
+                if name is None:
+                    raise PublishError(config.out, failure.reason) from failure
+                row = state.rows([name])[name]
+                units |= {f"{kind}/{key}" for kind, key in state.topics_of([name])}
+                if row.page is not None:
+                    units.add(f"archive/{row.page}")
+                error = SeedError(config.seeds / name, f"cannot be published: {reason}")
+                rejected.append(_reject(state, error, row, name, row.size, row.mtime_ns, row.sha256, now))
+            state.set_meta("unpublished", json.dumps(sorted(units)))
+            state.commit()
+
+
+def _culprits(articles: list[Article], site: Site) -> list[tuple[Article, str]]:
+    """The articles that fail to render or verify in a feed of their own, with the reason."""
+    from .jsonfeed import JSON_FILE, render_json_feed
+    from .pages import MAIN
+    from .render import render_feeds
+
+    found: list[tuple[Article, str]] = []
+    for article in articles:
+        try:
+            documents = {**render_feeds([article], site, MAIN), JSON_FILE: render_json_feed([article], site, "en")}
+        except Exception as exc:  # any failure of this one article is its own
+            found.append((article, f"rendering failed: {exc}"))
+            continue
+        for name, data in documents.items():
+            try:
+                _verify(name, data)
+            except Exception as exc:
+                found.append((article, f"{name} failed verification: {exc}"))
+                break
+    return found
+
+
 def _render_and_publish(config: Config, state: State, units: set[str], now: datetime, progress: bool) -> list[str]:
     from .discovery import discovery_documents
     from .jsonfeed import JSON_FILE, render_json_feed
@@ -238,7 +303,9 @@ def _render_and_publish(config: Config, state: State, units: set[str], now: date
     links: dict[str, str | None] = {}  # folded title → link, looked up once per build
 
     def resolve(articles: Iterable[str]) -> list[Article]:
-        return _resolve_related(state, [article_from_json(j) for j in articles], links)
+        resolved = _resolve_related(state, [article_from_json(j) for j in articles], links)
+        current[:] = resolved
+        return resolved
 
     def documents() -> Iterator[tuple[str, bytes]]:
         entries = resolve(state.newest(config.site.limit))
@@ -257,10 +324,23 @@ def _render_and_publish(config: Config, state: State, units: set[str], now: date
                 page = Page(topic=f"{kind}/{key}", label=label)
                 articles = resolve(state.topic_articles(kind, key, config.site.limit))
                 yield from render_feeds(articles, config.site, page).items()
+        current.clear()
         if entries:
             yield from discovery_documents(config.site, sorted(sizes), listed)
 
-    written = publish(config.out, documents(), _verify)
+    current: list[Article] = []  # the articles of the document being rendered or verified
+    try:
+        written = publish(config.out, documents(), _verify)
+    except PublishError as exc:
+        if exc.__cause__ is None or isinstance(exc.__cause__, OSError) or not current:
+            raise  # a write failed, or a document no article is in: not an article's fault
+        raise _Unpublishable(list(current), str(exc)) from exc
+    except (SeedfeedError, OSError):
+        raise
+    except Exception as exc:  # the renderer failed on one of the document's articles
+        if not current:
+            raise
+        raise _Unpublishable(list(current), f"rendering failed: {exc!r}") from exc
     gone = unpublish(config.out, [f"{unit}.{kind}.xml" for unit in dropped for kind in ("atom", "rss")])
     log.debug("%d archive pages rendered; rewritten: %s; removed: %s", len(pages), written or "none", gone or "none")
     return written

@@ -20,14 +20,14 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .credits import is_strong_credit_line, is_weak_credit_line, parse_credit_line
 from .errors import SeedError
 from .lexicon import LABEL_RE, LEXICONS, find_link_phrase, related_marker_languages
 from .model import Article, Credit, RelatedStory, Site
-from .slug import slugify, to_uri
+from .slug import http_url, slugify
 
 FRONT_MATTER_KEYS = ("title", "date", "url", "author", "lang", "tags", "image")
 _FILE_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?!\d)")
@@ -184,13 +184,20 @@ def _published(front: dict[str, tuple[int, str]], name: str, zone: ZoneInfo, whe
         lineno, value = front["date"]
         try:
             if len(value) == 10:
-                return _day_time(date.fromisoformat(value), zone, slug)
+                return _checked(_day_time(date.fromisoformat(value), zone, slug), value, where, lineno)
             parsed = datetime.fromisoformat(value)
         except ValueError:
             raise SeedError(
                 where, f"front matter: date {value!r} is not ISO 8601 (YYYY-MM-DD[ HH:MM[+01:00]])", lineno
             ) from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+        offset = parsed.utcoffset()
+        if offset is not None and (offset.seconds % 60 or offset.microseconds):
+            raise SeedError(
+                where,
+                f"front matter: date {value!r} has a UTC offset with seconds, which RFC 3339 and RFC 822 cannot write",
+                lineno,
+            )
+        return _checked(parsed if parsed.tzinfo else parsed.replace(tzinfo=zone), value, where, lineno)
     match = _FILE_DATE_RE.match(name)
     if match is None:
         return None
@@ -198,7 +205,31 @@ def _published(front: dict[str, tuple[int, str]], name: str, zone: ZoneInfo, whe
         day = date(*(int(g) for g in match.groups()))
     except ValueError:
         raise SeedError(where, f"file name date {match.group(0)} is not a calendar date") from None
-    return _day_time(day, zone, slug)
+    return _checked(_day_time(day, zone, slug), f"file name date {match.group(0)}", where, None)
+
+
+#: Dates the feeds can carry: RFC 822 and RFC 3339 write four-digit years, and a day's
+#: margin at each end keeps every time zone (and the one-second steps that keep
+#: ``updated`` unique) inside them.
+EARLIEST = datetime(1000, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def _checked(value: datetime, given: str, where: str, lineno: int | None) -> datetime:
+    """``value`` if the feeds can write it; a historical zone offset with seconds becomes UTC."""
+    try:
+        inside = EARLIEST <= value <= LATEST
+    except OverflowError:
+        inside = False
+    if not inside:
+        what = given if given.startswith("file name") else f"front matter: date {given!r}"
+        raise SeedError(where, f"{what} is out of range (years 1000 to 9999)", lineno)
+    offset = value.utcoffset()
+    if offset is not None and (offset.seconds % 60 or offset.microseconds):
+        # Local mean time (Amsterdam until 1937: +00:19:32) cannot be written in RFC 3339:
+        # the same instant in UTC can.
+        return value.astimezone(UTC)
+    return value
 
 
 def _day_time(day: date, zone: ZoneInfo, slug: str) -> datetime:
@@ -247,11 +278,12 @@ def _language(
 
 def _url(value: tuple[int, str], where: str, base: str | None = None) -> str:
     lineno, text = value
-    if base and "://" not in text:
+    if base and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text):
         text = base + text.lstrip("/")
-    if not re.match(r"^https?://[^\s/]+", text):
-        raise SeedError(where, f"front matter: {text!r} is not an http(s) URL", lineno)
-    return to_uri(text)
+    try:
+        return http_url(text)
+    except ValueError as exc:
+        raise SeedError(where, f"front matter: {text!r} {exc}", lineno) from None
 
 
 def _tags(front: dict[str, tuple[int, str]]) -> tuple[str, ...]:
