@@ -9,6 +9,7 @@ import pytest
 
 from seedfeed.config import load_config
 from seedfeed.errors import ConfigError
+from seedfeed.model import Limits
 
 
 def test_no_file_gives_working_defaults(tmp_path: Path) -> None:
@@ -60,6 +61,10 @@ def test_flags_override_paths(tmp_path: Path) -> None:
         ("[site]\nbase_url = 'example.org'\n", "site.base_url must be an ASCII http(s) URL"),
         ("[site]\ntimezone = 'Mars/Olympus'\n", "not an IANA time zone"),
         ("[sources]\nSTA = 1\n", "every [sources] value must be a URL string"),
+        ("[limits]\nrelated = -1\n", "limits.related must be an integer of at least 0"),
+        ("[limits]\nparagraphs = 0\n", "limits.paragraphs must be an integer of at least 1"),
+        ("[limits]\nentry_bytes = '1M'\n", "limits.entry_bytes must be an integer"),
+        ("[limits]\nstories = 3\n", "unknown key limits.stories"),
     ],
 )
 def test_configuration_mistakes_are_config_errors(tmp_path: Path, text: str, message: str) -> None:
@@ -82,3 +87,9 @@ def test_serve_and_hub_settings(tmp_path: Path) -> None:
     conf.write_text("[serve]\nport = '80'\n")
     with pytest.raises(ConfigError, match=r"serve\.port must be an integer"):
         load_config(conf)
+
+
+def test_limits_come_from_the_limits_table(tmp_path: Path) -> None:
+    conf = tmp_path / "seedfeed.toml"
+    conf.write_text("[limits]\nrelated = 5\nentry_bytes = 4096\n")
+    assert load_config(conf).site.limits == Limits(related=5, credits=20, paragraphs=500, entry_bytes=4096)

@@ -24,6 +24,7 @@ from .codec import article_from_json, article_to_json
 from .config import Config
 from .decode import decode
 from .errors import PublishError, SeedError, SeedfeedError
+from .limits import within_limits
 from .lock import DEFAULT_WAIT, build_lock
 from .model import Article, Site
 from .pages import page_name
@@ -373,6 +374,8 @@ def _refresh(
     tasks = [(config.seeds / name, scan[name][0], config.site, _reusable_sha(rows.get(name), fresh)) for name in names]
     results = bar(_load_all(tasks), total=len(tasks), label="seeds read", enabled=progress)
     for name, result in zip(names, results, strict=True):
+        for note in result.notes:
+            log.warning("%s", note)
         path = config.seeds / name
         size, mtime_ns = scan[name]
         old = rows.get(name)
@@ -453,6 +456,7 @@ class _Loaded:
     sha: str
     article: Article | None = None
     error: tuple[str, int | None] | None = None
+    notes: tuple[str, ...] = ()
 
 
 #: From this many seeds to read on, parsing is spread over the machine's cores.
@@ -541,7 +545,8 @@ def _load_one(task: tuple[Path, int, Site, str | None]) -> _Loaded:
         sha = hashlib.sha256(data).hexdigest()
         if sha == known_sha:
             return _Loaded(sha)
-        return _Loaded(sha, article=_parse(data, path, site))
+        article, notes = _parse(data, path, site)
+        return _Loaded(sha, article=article, notes=notes)
     except SeedError as error:
         return _Loaded(sha, error=(error.reason, error.line))
 
@@ -570,23 +575,26 @@ def _read(path: Path, size: int) -> bytes:
     return read_seed(path, size)
 
 
-def _parse(data: bytes, path: Path, site: Site) -> Article:
+def _parse(data: bytes, path: Path, site: Site) -> tuple[Article, tuple[str, ...]]:
+    """Decode, parse and bound one seed; the warnings come back as lines for the build to log.
+
+    Returned, not logged here: in a parsing worker, logging is not the one the command line set up.
+    """
     decoded = decode(data, str(path))
+    notes: list[str] = []
     if decoded.legacy_encoding:
-        log.warning("%s: not UTF-8; decoded as %s", path, decoded.legacy_encoding)
+        notes.append(f"{path}: not UTF-8; decoded as {decoded.legacy_encoding}")
     if stray := decoded.stray:
         more = f", and {stray.count - 1} more," if stray.count > 1 else ""
-        log.warning(
-            "%s:%d: invalid UTF-8 byte 0x%02X at byte %d%s replaced with U+FFFD",
-            path,
-            stray.line,
-            stray.byte,
-            stray.offset,
-            more,
+        where = f"{path}:{stray.line}"
+        notes.append(
+            f"{where}: invalid UTF-8 byte 0x{stray.byte:02X} at byte {stray.offset}{more} replaced with U+FFFD"
         )
     if decoded.removed_controls:
-        log.warning("%s: removed %d control characters that XML forbids", path, decoded.removed_controls)
-    return parse_seed(decoded.text, name=path.name, site=site, path=str(path))
+        notes.append(f"{path}: removed {decoded.removed_controls} control characters that XML forbids")
+    article = parse_seed(decoded.text, name=path.name, site=site, path=str(path))
+    article, cut = within_limits(article, site.limits, str(path))
+    return article, (*notes, *cut)
 
 
 def title_key(title: str) -> str:
@@ -642,4 +650,7 @@ def _verify(name: str, data: bytes) -> None:
 def load_seed(path: Path, site: Site) -> Loaded:
     """Read one seed file and parse it (``seedfeed parse``); raises :class:`SeedError`."""
     data = read_seed(path, confined=False)
-    return Loaded(_parse(data, path, site), hashlib.sha256(data).hexdigest())
+    article, notes = _parse(data, path, site)
+    for note in notes:
+        log.warning("%s", note)
+    return Loaded(article, hashlib.sha256(data).hexdigest())

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
-from .model import Site
+from .model import Limits, Site
 
 DEFAULT_FILE = "seedfeed.toml"
 STATE_DIR = ".seedfeed"
@@ -39,7 +39,7 @@ class Config:
     max_age: int = 300
 
 
-_SITE_KEYS = {f.name for f in fields(Site)} - {"sources", "feeds_url", "id_prefix", "hub"}
+_SITE_KEYS = {f.name for f in fields(Site)} - {"sources", "feeds_url", "id_prefix", "hub", "limits"}
 
 
 def load_config(
@@ -70,8 +70,9 @@ def load_config(
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
         root = path.parent
     where = str(path) if path else "defaults"
-    _check_keys(data, {"site", "paths", "sources", "schedule", "serve"}, where, "")
+    _check_keys(data, {"site", "paths", "sources", "schedule", "serve", "limits"}, where, "")
     site = _site(data.get("site", {}), data.get("sources", {}), where)
+    site = replace(site, limits=_limits(data.get("limits", {}), where))
     paths = data.get("paths", {})
     _check_keys(paths, {"seeds", "out", "state"}, where, "paths.")
     seeds_dir = seeds or root / _str(paths, "seeds", "seeds", where)
@@ -88,6 +89,16 @@ def _serve(table: dict[str, Any], where: str) -> dict[str, Any]:
         if key in table and (not isinstance(table[key], kind) or isinstance(table[key], bool)):
             raise ConfigError(f"{where}: serve.{key} must be {'a string' if kind is str else 'an integer'}")
     return dict(table)
+
+
+def _limits(table: dict[str, Any], where: str) -> Limits:
+    names = {f.name for f in fields(Limits)}
+    _check_keys(table, names, where, "limits.")
+    for key, value in table.items():
+        least = 0 if key in ("related", "credits") else 1
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise ConfigError(f"{where}: limits.{key} must be an integer of at least {least}")
+    return Limits(**table)
 
 
 def default_state(seeds: Path) -> Path:

@@ -75,6 +75,24 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
+class Limits:
+    """What one article may put in the feeds (``[limits]`` in ``seedfeed.toml``).
+
+    A seed with more than ``paragraphs`` body paragraphs, or whose entry
+    content would exceed ``entry_bytes`` of HTML, is rejected: cutting the
+    body would publish something the article did not say. Related stories
+    beyond ``related`` and credits beyond ``credits`` are left out with a
+    warning, and the article is published. The seed file itself may be at
+    most 1 MiB (``decode.MAX_SEED_BYTES``).
+    """
+
+    related: int = 20
+    credits: int = 20
+    paragraphs: int = 500
+    entry_bytes: int = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
     """What the feeds say about the publisher; built from ``seedfeed.toml``.
 
@@ -99,6 +117,7 @@ class Site:
     topic_min: int = 1
     hub: str | None = None
     sources: tuple[tuple[str, str], ...] = field(default=())
+    limits: Limits = Limits()
 
     def source_url(self, name: str, slug: str) -> str:
         """The URL of a credited source's feed: configured, else our own per-source feed."""
