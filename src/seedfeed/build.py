@@ -32,6 +32,7 @@ from .parse import parse_seed
 from .progress import bar
 from .slug import slugify
 from .state import Row, State
+from .store.record import Record, read_record
 from .store.seeds import read_seed, scan_seeds
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
             _announce(config, [])  # pings that failed before are retried after every build
         return quiet
     with State(config.state) as state:
+        record = _recover(config, state) if state.is_new() else None
         known = state.files()
         fresh = state.meta("fingerprint") == fingerprint
         gone = sorted(set(known) - set(scan))
@@ -120,7 +122,7 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
         log.debug("%d seeds in %s, %d to read, %d gone", len(scan), config.seeds, len(stale), len(gone))
         state.forget(gone)
         rejected = [*listing.rejected]
-        rejected += _refresh(config, state, sorted(stale), scan, fresh, now, counts, affected, progress)
+        rejected += _refresh(config, state, sorted(stale), scan, fresh, now, counts, affected, progress, record)
         state.set_meta("fingerprint", fingerprint)
         dirty = bool(counts.new or counts.changed or counts.removed or not fresh)
         if dirty:
@@ -171,6 +173,21 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
 
 
 FEED_FILES = ("atom.xml", "rss.xml", "feed.json", "index.html", "feeds.opml", "feed.xsl")
+
+
+def _recover(config: Config, state: State) -> Record | None:
+    """For a new state database beside published feeds: what the feeds say of their entries."""
+    if not (config.out / "atom.xml").is_file():
+        return None
+    record = read_record(config.out)
+    state.add_pages(record.pages)
+    log.info(
+        "new state database: kept the dates of %d published entries and %d archive pages from %s",
+        len(record.entries),
+        len(record.pages),
+        config.out,
+    )
+    return record
 
 
 def _scan_digest(scan: dict[str, tuple[int, int]], fingerprint: str) -> str:
@@ -362,10 +379,13 @@ def _refresh(
     counts: _Changes,
     affected: set[str],
     progress: bool = False,
+    record: Record | None = None,
 ) -> list[SeedError]:
     """Read and, where the bytes changed, parse ``names``; record the results in ``state``.
 
     Adds to ``affected`` the archive pages and topic feeds whose entries change.
+    ``record`` holds what the published feeds say of entries the state has
+    lost: their dates and archive pages are kept.
     """
     rows = state.rows(names)
     affected |= {f"{kind}/{key}" for kind, key in state.topics_of(names)}
@@ -395,9 +415,12 @@ def _refresh(
             error = SeedError(path, f"slug {article.slug!r} is already used by {config.seeds / str(owner)}")
             rejected.append(_reject(state, error, old, name, size, mtime_ns, sha, now))
             continue
-        first_seen = old.first_seen if old else now
+        recovered = record.entries.get(article.id) if record and old is None else None
+        first_seen = old.first_seen if old else recovered.published if recovered else now
         published = article.published or first_seen
-        if old is None or old.article is None:  # new to the feeds (or fixed after being rejected)
+        if recovered is not None:  # published before the state was lost: readers have it already
+            updated = max(recovered.updated, published)
+        elif old is None or old.article is None:  # new to the feeds (or fixed after being rejected)
             updated = published
             counts.new += 1
         elif old.sha256 == sha:  # parsed again for new settings; the bytes did not change
@@ -424,7 +447,7 @@ def _refresh(
                 title_key=title_key(article.title),
                 link=article.link,
                 article=article_to_json(article),
-                page=old.page if old else None,
+                page=old.page if old else recovered.page if recovered else None,
             )
         )
         topics = article_topics(article)

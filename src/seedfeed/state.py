@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seeds (
     name       TEXT PRIMARY KEY,   -- the seed's file name
@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS topics (   -- the tags and sources of each published 
 );
 CREATE INDEX IF NOT EXISTS topics_by_key ON topics (kind, key);
 CREATE INDEX IF NOT EXISTS topics_by_name ON topics (name);
+CREATE TABLE IF NOT EXISTS pages (number INTEGER PRIMARY KEY);  -- every archive page made, even emptied ones
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pending_pings (url TEXT PRIMARY KEY);
 """
@@ -85,6 +86,7 @@ class State:
         if version != SCHEMA_VERSION:  # an older layout: start over (costs one full build, no id)
             self._db.executescript(
                 "DROP TABLE IF EXISTS seeds; DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS topics;"
+                "DROP TABLE IF EXISTS pages;"
             )
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._db.executescript(_SCHEMA)
@@ -133,9 +135,24 @@ class State:
         return [name for (name,) in self._db.execute(query, (limit,))][::-1]
 
     def pages(self) -> dict[int, int]:
-        """Archive page number → how many articles it holds."""
-        query = "SELECT page, count(article) FROM seeds WHERE page IS NOT NULL GROUP BY page"
+        """Archive page number → how many articles it holds; a page whose articles were all deleted holds 0.
+
+        A page, once made, stays: removing an emptied page from the middle of
+        the archive would break the ``prev-archive`` chain of the page after it.
+        """
+        query = (
+            "SELECT p.number, count(s.article) FROM pages p LEFT JOIN seeds s ON s.page = p.number GROUP BY p.number"
+        )
         return {int(page): int(count) for page, count in self._db.execute(query)}
+
+    def add_pages(self, numbers: Iterable[int]) -> None:
+        """Record archive pages as made (also those a recovery found on disk)."""
+        self._db.executemany("INSERT OR IGNORE INTO pages (number) VALUES (?)", [(n,) for n in numbers])
+
+    def is_new(self) -> bool:
+        """True for a database that has never recorded a build (new, or reset): the published feeds are then
+        the only record of ids' dates and pages."""
+        return self._db.execute("SELECT 1 FROM seeds UNION ALL SELECT 1 FROM meta LIMIT 1").fetchone() is None
 
     def page_articles(self, page: int) -> Iterator[str]:
         """The article JSON of one archive page, newest first."""
@@ -144,6 +161,7 @@ class State:
             yield article
 
     def archive(self, name: str, page: int) -> None:
+        self._db.execute("INSERT OR IGNORE INTO pages (number) VALUES (?)", (page,))
         self._db.execute("UPDATE seeds SET page = ? WHERE name = ?", (page, name))
 
     def count(self) -> int:
