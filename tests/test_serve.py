@@ -120,6 +120,45 @@ def test_gzip_when_accepted_with_vary(server, site) -> None:
     assert get(server, "/rss.xml", f"If-None-Match: {headers['etag']}", "Accept-Encoding: gzip")[0] == 304
 
 
+@pytest.mark.parametrize(
+    ("accept_encoding", "gzipped"),
+    [
+        ("*;q=0, gzip", True),  # an explicit gzip wins over the wildcard, whatever the order
+        ("gzip, *;q=0", True),
+        ("gzip;q=0, *", False),
+        ("*", True),
+        ("identity", False),
+        ("", False),
+        ("br, gzip;q=0.8", True),
+        ("GZIP", True),
+        ("x-gzip", True),
+        ("gzip;q=0.000", False),
+        ("gzip;q=zero", False),
+        ("deflate, br", False),
+    ],
+)
+def test_accept_encoding_is_negotiated_by_rfc_9110(site, accept_encoding, gzipped) -> None:
+    from wsgiref.util import setup_testing_defaults
+    from wsgiref.validate import validator
+
+    environ: dict[str, object] = {"SCRIPT_NAME": "", "PATH_INFO": "/rss.xml", "QUERY_STRING": ""}
+    environ["HTTP_ACCEPT_ENCODING"] = accept_encoding
+    setup_testing_defaults(environ)  # wsgi.input, SERVER_NAME and the rest
+    seen: dict[str, str] = {}
+
+    def start_response(status, headers, exc_info=None):
+        seen.update(headers)
+        return lambda data: None
+
+    result = validator(FeedApp(site.out))(environ, start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        result.close()
+    assert ("Content-Encoding" in seen) is gzipped
+    assert (gzip.decompress(body) if gzipped else body) == (site.out / "rss.xml").read_bytes()
+
+
 def test_head_has_the_headers_and_no_body(server) -> None:
     status, headers, body = get(server, "/atom.xml", method="HEAD")
     assert status == 200 and body == b""
@@ -184,6 +223,10 @@ def test_other_methods_get_405_with_allow(server, method) -> None:
         (b"GET /atom.xml HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 300_000 + b"\r\n\r\n", 431),
         (b"GET /atom.xml HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
         (b"GET /atom.xml HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+        (b"GET /atom.xml HTTP/1.1\r\n\r\n", 400),  # HTTP/1.1 needs a Host (RFC 9112 §3.2)
+        (b"GET /atom.xml HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", 400),
+        (b"GET /atom.xml HTTP/1.1\r\nHost: x/y\r\n\r\n", 400),
+        (b"POST /atom.xml HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n", 413),
     ],
 )
 def test_malformed_requests_get_the_status_http_defines(server, request_bytes, status) -> None:
@@ -191,6 +234,17 @@ def test_malformed_requests_get_the_status_http_defines(server, request_bytes, s
     got, _, body = raw(server, request_bytes)
     assert got == status
     assert b"Traceback" not in body and time.monotonic() - start < 5
+
+
+@pytest.mark.parametrize(
+    "host", ["Host: x", "Host: 127.0.0.1:8080", "Host: [::1]:8080", "Host: novice.example.si", "Host:"]
+)
+def test_http_1_1_with_one_valid_host_is_answered(server, host) -> None:
+    assert raw(server, f"GET /atom.xml HTTP/1.1\r\n{host}\r\nConnection: close\r\n\r\n".encode())[0] == 200
+
+
+def test_http_1_0_needs_no_host(server) -> None:
+    assert raw(server, b"GET /atom.xml HTTP/1.0\r\n\r\n")[0] == 200
 
 
 def test_a_request_during_a_rebuild_gets_a_whole_document(server, site) -> None:
