@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -23,7 +24,7 @@ from . import __version__
 from .codec import article_from_json, article_to_json
 from .config import Config
 from .decode import decode
-from .errors import PublishError, SeedError, SeedfeedError
+from .errors import PublishError, SeedError, SeedfeedError, StateError
 from .limits import within_limits
 from .lock import DEFAULT_WAIT, build_lock
 from .model import Article, Site
@@ -31,7 +32,7 @@ from .pages import page_name
 from .parse import parse_seed
 from .progress import bar
 from .slug import slugify
-from .state import Row, State
+from .state import Row, State, is_corrupt, move_aside, reason
 from .store.record import Record, read_record
 from .store.seeds import read_seed, scan_seeds
 
@@ -70,12 +71,34 @@ def build(config: Config, *, now: datetime | None = None, wait: float = DEFAULT_
     ``progress`` shows a bar on stderr for the slow steps (the CLI decides).
     Only one build at a time works on one output directory: a second one
     waits up to ``wait`` seconds for the lock, then raises :class:`BusyError`.
-    Raises :class:`ConfigError` when there is no seed to read, and
+    Raises :class:`ConfigError` when there is no seed to read,
     :class:`PublishError` when the feeds cannot be written (the previous
-    ones then stay in place).
+    ones then stay in place), and :class:`StateError` when the state database
+    cannot be written. A corrupt state database is moved aside with a warning
+    and the build runs again from a new one: the published feeds keep every
+    entry's dates and archive page (:mod:`seedfeed.store.record`).
     """
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
     with build_lock(config.out, wait):
-        return _build(config, (now or datetime.now(UTC)).replace(microsecond=0), progress)
+        try:
+            return _build(config, now, progress)
+        except sqlite3.Error as exc:
+            if not is_corrupt(exc):
+                raise StateError(config.state, reason(exc)) from None
+            _set_aside(config.state, exc, now)
+        try:  # once more, from a new state database and the published feeds
+            return _build(config, now, progress)
+        except sqlite3.Error as exc:
+            raise StateError(config.state, reason(exc)) from None
+
+
+def _set_aside(path: Path, error: sqlite3.Error, now: datetime) -> None:
+    """Move a corrupt state database aside (kept for inspection), with one warning."""
+    try:
+        aside = move_aside(path, now.strftime("%Y%m%dT%H%M%SZ"))
+    except OSError as exc:
+        raise StateError(path, f"corrupt ({error}) and cannot be moved aside: {exc.strerror}") from None
+    log.warning("%s: %s; moved aside to %s and rebuilt from the seeds and the published feeds", path, error, aside.name)
 
 
 @dataclass

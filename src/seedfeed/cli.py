@@ -8,6 +8,7 @@ The only place where errors become exit codes:
 2     usage or configuration error (bad flag, bad seedfeed.toml, no seeds directory)
 3     the feeds could not be written or failed verification; the previous feeds are intact
 4     another build held the lock on the output directory for longer than --wait
+5     the state database or the lock file cannot be written (read-only, full disk, permissions)
 ====  ==========================================================
 """
 
@@ -28,7 +29,7 @@ from . import __version__, progress
 from .build import build, load_seed
 from .codec import article_to_dict
 from .config import Config, load_config
-from .errors import BusyError, ConfigError, PublishError, SeedError
+from .errors import BusyError, ConfigError, PublishError, SeedError, StateError
 from .lock import DEFAULT_WAIT
 
 EXIT_OK = 0
@@ -36,6 +37,7 @@ EXIT_REJECTED = 1
 EXIT_USAGE = 2
 EXIT_PUBLISH = 3
 EXIT_BUSY = 4
+EXIT_STATE = 5
 
 if TYPE_CHECKING:
     import schedule
@@ -49,6 +51,8 @@ exit codes:
   2  usage or configuration error
   3  the feeds could not be written or failed verification; the previous feeds are intact
   4  another build held the output directory's lock for longer than --wait
+  5  the state database or the lock file cannot be written (read-only, full disk, permissions);
+     no feed was left half-written
   130, 143  schedule: a second SIGINT / SIGTERM stopped it at once (128 + signal)
 """
 
@@ -74,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BusyError as exc:
         log.error("%s; nothing was done", exc)
         return EXIT_BUSY
+    except StateError as exc:
+        log.error("%s; no feed was left half-written", exc)
+        return EXIT_STATE
 
 
 def _parser() -> argparse.ArgumentParser:

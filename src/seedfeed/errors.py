@@ -7,7 +7,9 @@
     ├── ConfigError          seedfeed.toml or the command line is wrong (exit 2)
     ├── PublishError         a feed could not be written or failed verification;
     │                        the previous feeds stay in place (exit 3)
-    └── BusyError            another build holds the output directory's lock (exit 4)
+    ├── BusyError            another build holds the output directory's lock (exit 4)
+    └── StateError           the state database or the lock file cannot be written:
+                             read-only or full disk, permissions (exit 5)
 """
 
 from __future__ import annotations
@@ -66,3 +68,15 @@ class BusyError(SeedfeedError):
         self.lock = str(lock)
         self.waited = waited
         super().__init__(f"{self.lock}: another seedfeed build is running (waited {waited:g} s)")
+
+
+class StateError(SeedfeedError):
+    """seedfeed's own working files (the state database, the build lock) cannot be used.
+
+    A corrupt state database is not this: it is moved aside and rebuilt.
+    """
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")

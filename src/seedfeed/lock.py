@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import BusyError
+from .errors import BusyError, StateError
 
 #: Seconds a build waits for another one to finish before giving up (``--wait``).
 DEFAULT_WAIT = 10.0
@@ -28,10 +28,16 @@ def lock_path(out: Path) -> Path:
 
 @contextmanager
 def build_lock(out: Path, wait: float = DEFAULT_WAIT) -> Iterator[None]:
-    """Hold the build lock of ``out``; wait up to ``wait`` seconds, then raise :class:`BusyError`."""
+    """Hold the build lock of ``out``; wait up to ``wait`` seconds, then raise :class:`BusyError`.
+
+    A lock file that cannot be created (read-only or full directory) raises :class:`StateError`.
+    """
     path = lock_path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise StateError(path, f"cannot create the lock file: {exc.strerror}") from None
     try:
         deadline = time.monotonic() + wait
         while True:

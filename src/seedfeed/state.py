@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .errors import StateError
+
 SCHEMA_VERSION = 5
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seeds (
@@ -75,22 +77,83 @@ class Row:
 _COLUMNS = "name, size, mtime_ns, sha256, first_seen, updated, slug, published, title_key, link, article, error, page"
 
 
+#: SQLite's primary result codes for a file that is not (or no longer) a database.
+_CORRUPT_CODES = {11: "SQLITE_CORRUPT", 26: "SQLITE_NOTADB"}
+#: And for the reasons a good database cannot be used, in words an operator acts on.
+_REASONS = {
+    8: "the state database is read-only",
+    13: "the disk is full",
+    14: "cannot open the state database",
+    10: "input/output error on the state database",
+    3: "permission denied",
+    23: "not authorised",
+}
+
+
+def is_corrupt(exc: sqlite3.Error) -> bool:
+    """True when SQLite says the file is damaged or not a database at all (so it can be set aside)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _CORRUPT_CODES
+
+
+def reason(exc: sqlite3.Error) -> str:
+    """One line on why the state database cannot be used.
+
+    >>> import sqlite3
+    >>> error = sqlite3.OperationalError("database or disk is full")
+    >>> error.sqlite_errorcode = 13
+    >>> reason(error)
+    'the disk is full (database or disk is full)'
+    """
+    code = getattr(exc, "sqlite_errorcode", None)
+    words = _REASONS.get(code & 0xFF) if code is not None else None
+    return f"{words} ({exc})" if words else str(exc)
+
+
+def move_aside(path: Path, stamp: str) -> Path:
+    """Rename a corrupt database (and its journal) to ``<name>.corrupt-<stamp>``, kept for inspection."""
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    for suffix in ("-journal", "-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.replace(aside.with_name(aside.name + suffix))
+    path.replace(aside)
+    return aside
+
+
 class State:
-    """A handle on the state database; use as a context manager. Nothing is written before :meth:`commit`."""
+    """A handle on the state database; use as a context manager. Nothing is written before :meth:`commit`.
+
+    SQLite's errors come out as they are: :func:`is_corrupt` and :func:`reason`
+    tell the build what to do with them.
+    """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StateError(path.parent, f"cannot create the state directory: {exc.strerror}") from None
         self.path = path
         self._db = sqlite3.connect(path)
+        try:
+            self._open(path)
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _open(self, path: Path) -> None:
         (version,) = self._db.execute("PRAGMA user_version").fetchone()
-        if version != SCHEMA_VERSION:  # an older layout: start over (costs one full build, no id)
+        if version != SCHEMA_VERSION:  # an older layout: start over (the published feeds are the record)
             self._db.executescript(
                 "DROP TABLE IF EXISTS seeds; DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS topics;"
                 "DROP TABLE IF EXISTS pages;"
             )
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._db.executescript(_SCHEMA)
-        path.chmod(0o600)  # private like the seeds: it is nobody else's business what changed when
+        try:
+            path.chmod(0o600)  # private like the seeds: it is nobody else's business what changed when
+        except OSError as exc:
+            raise StateError(path, f"cannot make the state database private: {exc.strerror}") from None
 
     def __enter__(self) -> State:
         return self
