@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -179,3 +180,17 @@ def test_state_database_is_private(project) -> None:
     state = project / ".seedfeed"
     assert oct(state.stat().st_mode & 0o777) == "0o700"
     assert oct((state / "seeds.sqlite3").stat().st_mode & 0o777) == "0o600"
+
+
+def test_every_exit_code_is_documented_in_the_readme_and_in_help(capsys) -> None:
+    from seedfeed import cli
+
+    codes = sorted(value for name, value in vars(cli).items() if name.startswith("EXIT_"))
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Exit codes", 1)[1].split("\n## ", 1)[0]
+    with pytest.raises(SystemExit):
+        main(["build", "--help"])
+    help_text = capsys.readouterr().out
+    for code in codes:
+        assert f"\n| {code} |" in table, f"exit code {code} is not in the README's table"
+        assert f"\n  {code}  " in help_text, f"exit code {code} is not in --help"
