@@ -47,7 +47,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def exchange(port: int, request: bytes, timeout: float) -> tuple[bytes, float]:
+def exchange(port: int, request: bytes, timeout: float = 10.0) -> tuple[bytes, float]:
     """Send ``request`` on a new connection; the response head and the seconds it took (``b""`` if none)."""
     start = time.monotonic()
     try:

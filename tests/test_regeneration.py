@@ -18,7 +18,10 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from .conftest import SHIPPED_SEED
+from .conftest import PROJECT, SHIPPED_SEED
+
+sys.path.insert(0, str(PROJECT / "bench"))
+from kill_trials import descendants
 
 SEEDFEED = [sys.executable, "-m", "seedfeed"]
 DEADLINE = 15.0
@@ -158,35 +161,15 @@ def test_a_second_signal_exits_at_once_without_partial_files(tmp_path: Path, sig
         assert not (out / name).exists() or feedparser.parse(str(out / name)).bozo == 0
 
 
-def _descendants(pid: int) -> set[int]:
-    """Every living process below ``pid`` (read from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[0] != "Z":
-                children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
 def test_a_build_killed_while_workers_parse_never_blocks_the_next_one(tmp_path: Path) -> None:
     many_seeds(tmp_path / "seeds", 3000)  # more than PARALLEL_FROM: parsed in worker processes
     write_config(tmp_path, limit=50)
     build = subprocess.Popen([*SEEDFEED, "build", "-q"], cwd=tmp_path)
-    wait_for(lambda: len(_descendants(build.pid)) >= 2, "the fork server and a parsing worker")
-    workers = _descendants(build.pid)
+    wait_for(lambda: len(descendants(build.pid)) >= 2, "the fork server and a parsing worker")
+    workers = descendants(build.pid)
     build.kill()
     build.wait()
     following = subprocess.run([*SEEDFEED, "build", "-q", "--wait", "0"], cwd=tmp_path, capture_output=True, text=True)
     assert following.returncode == 0, following.stderr
     assert len(entries(tmp_path / "feeds")) == 50
-    wait_for(lambda: not workers & _descendants(1) - {os.getpid()}, "the orphaned workers to exit", 5)
+    wait_for(lambda: not workers & descendants(1) - {os.getpid()}, "the orphaned workers to exit", 5)

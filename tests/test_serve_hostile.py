@@ -22,7 +22,10 @@ import pytest
 from seedfeed.build import build
 from seedfeed.serve import FeedApp, close_server, create_server
 
-from .conftest import NOW
+from .conftest import NOW, PROJECT
+
+sys.path.insert(0, str(PROJECT / "bench"))
+from slowloris import exchange
 
 HELD = 1000  # the issue's figure: 98 of these stopped the server answering anyone
 HALF_OPEN = b"GET /atom.xml HTTP/1.1\r\nHost: x\r\n"
@@ -70,20 +73,6 @@ def connect(port: int, payload: bytes = b"") -> socket.socket:
     if payload:
         sock.sendall(payload)
     return sock
-
-
-def exchange(port: int, request: bytes, timeout: float = 10.0) -> tuple[bytes, float]:
-    """The response head to ``request`` on a new connection, and the seconds it took."""
-    start = time.monotonic()
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(request)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-    return data.partition(b"\r\n\r\n")[0], time.monotonic() - start
 
 
 def etag_of(port: int) -> str:

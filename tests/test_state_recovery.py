@@ -168,39 +168,28 @@ def _new_seed(config) -> None:
     (config.seeds / f"{NOW.date().isoformat()}-nov.txt").write_text("Nov članek\nBesedilo.\n")
 
 
-def test_a_read_only_state_directory_is_one_line_and_exit_5(published) -> None:
+@pytest.mark.parametrize("unwritable", ["state directory", "lock directory"])
+def test_an_unwritable_state_or_lock_directory_is_one_line_and_exit_5(published, unwritable) -> None:
     config = published
     before = _outputs(config.out)
     _new_seed(config)
-    config.state.parent.chmod(0o500)
-    config.state.chmod(0o400)
+    if unwritable == "state directory":
+        directory = config.state.parent
+        config.state.chmod(0o400)
+        line = f"{config.state}: the state database is read-only (attempt to write a readonly database)"
+    else:
+        directory = config.out.parent
+        lock = directory / f".{config.out.name}.lock"
+        lock.unlink()
+        line = f"{lock}: cannot create the lock file: Permission denied"
+    mode = directory.stat().st_mode
+    directory.chmod(0o555)
     try:
         result = _run(config)
     finally:
-        config.state.parent.chmod(0o700)
+        directory.chmod(mode)
     assert result.returncode == EXIT_STATE, result.stderr
-    assert result.stderr.splitlines() == [
-        f"seedfeed: error: {config.state}: the state database is read-only (attempt to write a readonly database); "
-        "no feed was left half-written"
-    ]
-    assert _outputs(config.out) == before
-
-
-def test_an_unwritable_lock_directory_is_one_line_and_exit_5(published) -> None:
-    config = published
-    before = _outputs(config.out)
-    _new_seed(config)
-    lock = config.out.parent / f".{config.out.name}.lock"
-    lock.unlink()
-    config.out.parent.chmod(0o555)
-    try:
-        result = _run(config)
-    finally:
-        config.out.parent.chmod(0o755)
-    assert result.returncode == EXIT_STATE, result.stderr
-    assert result.stderr.splitlines() == [
-        f"seedfeed: error: {lock}: cannot create the lock file: Permission denied; no feed was left half-written"
-    ]
+    assert result.stderr.splitlines() == [f"seedfeed: error: {line}; no feed was left half-written"]
     assert _outputs(config.out) == before
 
 
