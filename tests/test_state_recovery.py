@@ -193,6 +193,18 @@ def test_an_unwritable_state_or_lock_directory_is_one_line_and_exit_5(published,
     assert _outputs(config.out) == before
 
 
+def test_an_unreadable_state_file_in_a_writable_directory_is_moved_aside_and_rebuilt(published) -> None:
+    config = published
+    before = _outputs(config.out)
+    config.state.chmod(0o000)
+    result = _run(config)
+    assert result.returncode == EXIT_OK, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"seedfeed: warning: {config.state}: unable to open database file; moved aside to ")
+    assert _outputs(config.out) == before
+
+
 @pytest.fixture
 def small_disk(tmp_path):
     """A 256 KiB file system (tmpfs) where root may mount one; else a 256 KiB file size limit for the build."""

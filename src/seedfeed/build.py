@@ -32,7 +32,7 @@ from .pages import page_name
 from .parse import parse_seed
 from .progress import bar
 from .slug import slugify
-from .state import Row, State, is_corrupt, move_aside, reason
+from .state import Row, State, is_corrupt, move_aside, reason, unreadable
 from .store.record import Record, read_record
 from .store.seeds import read_seed, scan_seeds
 
@@ -83,7 +83,7 @@ def build(config: Config, *, now: datetime | None = None, wait: float = DEFAULT_
         try:
             return _build(config, now, progress)
         except sqlite3.Error as exc:
-            if not is_corrupt(exc):
+            if not (is_corrupt(exc) or unreadable(config.state)):
                 raise StateError(config.state, reason(exc)) from None
             _set_aside(config.state, exc, now)
         try:  # once more, from a new state database and the published feeds

@@ -11,7 +11,9 @@ but no reader sees an article twice.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -108,6 +110,25 @@ def reason(exc: sqlite3.Error) -> str:
     code = getattr(exc, "sqlite_errorcode", None)
     words = _REASONS.get(code & 0xFF) if code is not None else None
     return f"{words} ({exc})" if words else str(exc)
+
+
+def unreadable(path: Path) -> bool:
+    """True when the database file exists but cannot be opened for reading and writing, in a
+    directory that can be written: then it can be set aside like a corrupt one."""
+    try:
+        os.close(os.open(path, os.O_RDWR))
+        return False
+    except FileNotFoundError:
+        return False
+    except OSError:
+        pass
+    try:
+        fd, probe = tempfile.mkstemp(dir=path.parent, prefix=".probe-")
+    except OSError:
+        return False
+    os.close(fd)
+    Path(probe).unlink()
+    return True
 
 
 def move_aside(path: Path, stamp: str) -> Path:
