@@ -253,12 +253,14 @@ def archive_overflow(state: State, limit: int, page_size: int) -> set[int]:
     last = max(pages, default=0)
     size = pages.get(last, page_size)
     touched: set[int] = set()
+    assignments = []
     for name in state.overflow(limit):
         if size >= page_size:
             last, size = last + 1, 0
-        state.archive(name, last)
+        assignments.append((name, last))
         size += 1
         touched.add(last)
+    state.archive_many(assignments)
     return touched
 
 
@@ -328,10 +330,11 @@ def _culprits(articles: list[Article], site: Site) -> list[tuple[Article, str]]:
 
 def _render_and_publish(config: Config, state: State, units: set[str], now: datetime, progress: bool) -> list[str]:
     from .discovery import discovery_documents
+    from .feeds.entry import Fragment, assemble, envelope, render_fragments
     from .jsonfeed import JSON_FILE, render_json_feed
     from .pages import MAIN, Page
     from .publish import publish, unpublish
-    from .render import feed_language, render_feeds  # feedgen is imported only by a build that renders
+    from .render import feed_language  # feedgen is imported only by a build that renders
 
     sizes = state.pages()
     last = max(sizes, default=None)
@@ -348,10 +351,34 @@ def _render_and_publish(config: Config, state: State, units: set[str], now: date
         current[:] = resolved
         return resolved
 
+    rendered: dict[tuple[str, str], Fragment] = {}  # (slug, document language) → its fragment, this build
+    counts = {"entries": 0, "documents": 0}
+
+    def render_pair(
+        articles: list[Article], site: Site, page: Page, empty_updated: datetime | None = None
+    ) -> Iterable[tuple[str, bytes]]:
+        """Both documents of ``page``: each entry rendered once per build and language, then assembled."""
+        language = feed_language(articles, site)
+        mine = {a.slug: rendered[a.slug, language] for a in articles if (a.slug, language) in rendered}
+        missing = [a for a in articles if a.slug not in mine]
+        counts["entries"] += len(missing)
+        counts["documents"] += 1
+        for article, fragment in zip(missing, render_fragments(missing, site, language), strict=True):
+            mine[article.slug] = fragment
+            if len(rendered) >= _FRAGMENTS_KEPT:  # archive pages are disjoint: keep the recent ones only
+                del rendered[next(iter(rendered))]
+            rendered[article.slug, language] = fragment
+        fragments = [mine[a.slug] for a in articles]
+        newest = max((a.updated for a in articles if a.updated), default=empty_updated)
+        if newest is None:
+            raise ValueError("a feed without articles needs empty_updated")
+        shells = envelope(site, page, language, newest)
+        return [(name, assemble(name, shell, fragments)) for name, shell in shells.items()]
+
     def documents() -> Iterator[tuple[str, bytes]]:
         entries = resolve(state.newest(config.site.limit))
         if entries:
-            yield from render_feeds(entries, config.site, replace(MAIN, prev=last)).items()
+            yield from render_pair(entries, config.site, replace(MAIN, prev=last))
             yield JSON_FILE, render_json_feed(entries, config.site, feed_language(entries, config.site))
         else:
             log.error("no seed could be published; the subscription feeds were left as they were")
@@ -359,12 +386,12 @@ def _render_and_publish(config: Config, state: State, units: set[str], now: date
             full = number in sizes and (number < (last or 0) or sizes[number] >= config.site.page_size)
             page = Page(number, prev=number - 1 if number > 1 else None, next=number + 1 if full else None)
             articles = resolve(state.page_articles(number))
-            yield from render_feeds(articles, config.site, page, empty_updated=now).items()
+            yield from render_pair(articles, config.site, page, empty_updated=now)
         for kind, key, label in listed:
             if f"{kind}/{key}" in units:
                 page = Page(topic=f"{kind}/{key}", label=label)
                 articles = resolve(state.topic_articles(kind, key, config.site.limit))
-                yield from render_feeds(articles, config.site, page).items()
+                yield from render_pair(articles, config.site, page)
         current.clear()
         if entries:
             yield from discovery_documents(config.site, sorted(sizes), listed)
@@ -382,9 +409,16 @@ def _render_and_publish(config: Config, state: State, units: set[str], now: date
         if not current:
             raise
         raise _Unpublishable(list(current), f"rendering failed: {exc!r}") from exc
+    log.debug(
+        "entries rendered: %d for %d articles in %d documents", counts["entries"], state.count(), counts["documents"]
+    )
     gone = unpublish(config.out, [f"{unit}.{kind}.xml" for unit in dropped for kind in ("atom", "rss")])
     log.debug("%d archive pages rendered; rewritten: %s; removed: %s", len(pages), written or "none", gone or "none")
     return written
+
+
+#: Fragments kept for reuse within a build: the subscription and topic feeds share their newest entries.
+_FRAGMENTS_KEPT = 1024
 
 
 def _fingerprint(site: Site) -> str:
@@ -414,6 +448,12 @@ def _refresh(
     affected |= {f"{kind}/{key}" for kind, key in state.topics_of(names)}
     taken: set[datetime] | None = None
     rejected: list[SeedError] = []
+    # Written in one batch at the end (one executemany per table, not three statements per seed).
+    # Until then the database does not know this batch: ``claimed`` and ``seen`` stand in for it.
+    writes: list[Row] = []
+    topics_of: dict[str, list[tuple[str, str, str]]] = {}
+    claimed: dict[str, str] = {}  # slug → the file name publishing it, in this batch
+    seen: set[datetime] = set()  # the ``updated`` values given in this batch
     tasks = [(config.seeds / name, scan[name][0], config.site, _reusable_sha(rows.get(name), fresh)) for name in names]
     results = bar(_load_all(tasks), total=len(tasks), label="seeds read", enabled=progress)
     for name, result in zip(names, results, strict=True):
@@ -426,18 +466,22 @@ def _refresh(
             affected.add(f"archive/{old.page}")  # whatever happens to it, its page is rendered again
         if result.error is not None:
             error = SeedError(path, *result.error)
-            rejected.append(_reject(state, error, old, name, size, mtime_ns, result.sha, now))
+            rejected.append(_rejected(writes, topics_of, error, old, name, size, mtime_ns, result.sha, now))
             continue
         sha = result.sha
         if result.article is None:  # same bytes, new mtime: nothing to parse
             state.touch(name, size, mtime_ns)
             continue
         article = result.article
-        owner = state.slug_owner(article.slug)
+        owner = claimed.get(article.slug)
+        if owner is None:
+            owner = state.slug_owner(article.slug)
+            owner = None if owner in rows else owner  # a seed of this batch holds a slug only once it claims it
         if owner not in (None, name):
             error = SeedError(path, f"slug {article.slug!r} is already used by {config.seeds / str(owner)}")
-            rejected.append(_reject(state, error, old, name, size, mtime_ns, sha, now))
+            rejected.append(_rejected(writes, topics_of, error, old, name, size, mtime_ns, sha, now))
             continue
+        claimed[article.slug] = name
         recovered = record.entries.get(article.id) if record and old is None else None
         first_seen = old.first_seen if old else recovered.published if recovered else now
         published = article.published or first_seen
@@ -452,12 +496,13 @@ def _refresh(
             if taken is None:
                 taken = {datetime.fromisoformat(u) for u in state.updated_values()}
             updated = max(now, published)
-            while updated in taken:  # two entries must not share `updated` (W3C: DuplicateUpdated)
+            while updated in taken or updated in seen:  # two entries must not share `updated` (W3C: DuplicateUpdated)
                 updated += timedelta(seconds=1)
             taken.add(updated)
             counts.changed += 1
+        seen.add(updated)
         article = replace(article, published=published, updated=updated)
-        state.put(
+        writes.append(
             Row(
                 name,
                 size,
@@ -474,9 +519,23 @@ def _refresh(
             )
         )
         topics = article_topics(article)
-        state.set_topics(name, topics)
+        topics_of[name] = topics
         affected |= {f"{kind}/{key}" for kind, key, _ in topics}
+        if len(writes) >= _WRITE_BATCH:  # memory stays flat: a batch of rows, not the corpus
+            _flush(state, writes, topics_of)
+    _flush(state, writes, topics_of)
     return rejected
+
+
+#: Rows written per statement: large enough to amortise SQLite's per-statement cost.
+_WRITE_BATCH = 1000
+
+
+def _flush(state: State, writes: list[Row], topics: dict[str, list[tuple[str, str, str]]]) -> None:
+    state.put_many(writes)
+    state.replace_topics(topics)
+    writes.clear()
+    topics.clear()
 
 
 def article_topics(article: Article) -> list[tuple[str, str, str]]:
@@ -600,9 +659,30 @@ def _load_one(task: tuple[Path, int, Site, str | None]) -> _Loaded:
 def _reject(
     state: State, error: SeedError, old: Row | None, name: str, size: int, mtime_ns: int, sha: str, now: datetime
 ) -> SeedError:
+    """Record seed ``name`` as rejected (it keeps its archive page, if it had one); log the error."""
+    writes: list[Row] = []
+    topics: dict[str, list[tuple[str, str, str]]] = {}
+    _rejected(writes, topics, error, old, name, size, mtime_ns, sha, now)
+    state.put_many(writes)
+    state.replace_topics(topics)
+    return error
+
+
+def _rejected(
+    writes: list[Row],
+    topics: dict[str, list[tuple[str, str, str]]],
+    error: SeedError,
+    old: Row | None,
+    name: str,
+    size: int,
+    mtime_ns: int,
+    sha: str,
+    now: datetime,
+) -> SeedError:
+    """Log the error, and add the row of a rejected seed to ``writes`` (and no topics)."""
     log.error("%s", error)
-    state.set_topics(name, [])
-    state.put(
+    topics[name] = []
+    writes.append(
         Row(
             name,
             size,

@@ -244,10 +244,6 @@ class State:
         for (article,) in self._db.execute(query, (page,)):
             yield article
 
-    def archive(self, name: str, page: int) -> None:
-        self._db.execute("INSERT OR IGNORE INTO pages (number) VALUES (?)", (page,))
-        self._db.execute("UPDATE seeds SET page = ? WHERE name = ?", (page, name))
-
     def count(self) -> int:
         (count,) = self._db.execute("SELECT count(*) FROM seeds WHERE article IS NOT NULL").fetchone()
         return int(count)
@@ -265,29 +261,30 @@ class State:
         return None if found is None else str(found[0])
 
     def put(self, row: Row) -> None:
-        values = (
-            row.name,
-            row.size,
-            row.mtime_ns,
-            row.sha256,
-            row.first_seen.isoformat(),
-            row.updated.isoformat(),
-            row.slug,
-            row.published,
-            row.title_key,
-            row.link,
-            row.article,
-            row.error,
-            row.page,
-        )
-        self._db.execute(f"INSERT OR REPLACE INTO seeds ({_COLUMNS}) VALUES ({','.join('?' * 13)})", values)
+        self.put_many([row])
 
-    def set_topics(self, name: str, topics: Iterable[tuple[str, str, str]]) -> None:
-        """Replace the (kind, key, label) topics of the article of file ``name``."""
-        self._db.execute("DELETE FROM topics WHERE name = ?", (name,))
+    def put_many(self, rows: Iterable[Row]) -> None:
+        """Insert or replace rows, one statement for all of them."""
         self._db.executemany(
-            "INSERT INTO topics (name, kind, key, label) VALUES (?, ?, ?, ?)", [(name, *t) for t in topics]
+            f"INSERT OR REPLACE INTO seeds ({_COLUMNS}) VALUES ({','.join('?' * 13)})", [_values(r) for r in rows]
         )
+
+    def replace_topics(self, topics: dict[str, list[tuple[str, str, str]]]) -> None:
+        """Replace the (kind, key, label) topics of each file name's article."""
+        names = list(topics)
+        for start in range(0, len(names), 500):
+            chunk = names[start : start + 500]
+            self._db.execute(f"DELETE FROM topics WHERE name IN ({','.join('?' * len(chunk))})", chunk)
+        self._db.executemany(
+            "INSERT INTO topics (name, kind, key, label) VALUES (?, ?, ?, ?)",
+            [(name, *t) for name, items in topics.items() for t in items],
+        )
+
+    def archive_many(self, assignments: Iterable[tuple[str, int]]) -> None:
+        """Give each (file name, page) its archive page, and record the pages as made."""
+        assignments = list(assignments)
+        self.add_pages({page for _, page in assignments})
+        self._db.executemany("UPDATE seeds SET page = ? WHERE name = ?", [(p, n) for n, p in assignments])
 
     def topics_of(self, names: Iterable[str]) -> set[tuple[str, str]]:
         """The (kind, key) topics of these files' articles."""
@@ -349,6 +346,24 @@ class State:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _values(row: Row) -> tuple[Any, ...]:
+    return (
+        row.name,
+        row.size,
+        row.mtime_ns,
+        row.sha256,
+        row.first_seen.isoformat(),
+        row.updated.isoformat(),
+        row.slug,
+        row.published,
+        row.title_key,
+        row.link,
+        row.article,
+        row.error,
+        row.page,
+    )
 
 
 def _row(values: tuple[Any, ...]) -> Row:

@@ -1,0 +1,1 @@
+"""Articles → feed documents: entries rendered once as fragments, documents assembled from them."""

@@ -1,0 +1,77 @@
+"""Articles → their Atom ``<entry>`` and RSS ``<item>`` fragments, rendered once (pure; feedgen).
+
+feedgen stays the renderer of record: a batch of articles is rendered as one
+ordinary feed per format, verified like any feed, and cut into one fragment
+per article, byte for byte as the entry sits in any document of that
+format. The cut is safe because every ``<`` inside an entry's text is
+escaped: a line starting ``  <entry`` (Atom) or ``    <item>`` (RSS) can only
+be the start of an entry.
+
+An entry's bytes depend on the language of the document it is in (an entry
+in another language carries ``xml:lang``), so a fragment is rendered for a
+document language, and every document of that language can use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from ..model import Article, Site
+from ..pages import MAIN, Page
+from ..render import render_feeds
+
+ATOM_TAIL = b"</feed>\n"
+RSS_TAIL = b"  </channel>\n</rss>\n"
+_ATOM_START = b"\n  <entry"
+_RSS_START = b"\n    <item>"
+
+
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    """One article as it sits in a document: ``atom`` is its ``  <entry>…</entry>\\n``, ``rss`` its item."""
+
+    atom: bytes
+    rss: bytes
+
+
+def render_fragments(articles: Sequence[Article], site: Site, language: str) -> list[Fragment]:
+    """The fragments of ``articles`` (in order) for documents whose language is ``language``.
+
+    One feedgen document per format for the whole batch; raises what feedgen
+    raises for an article it cannot render.
+    """
+    if not articles:
+        return []
+    documents = render_feeds(articles, replace(site, language=language), MAIN)
+    atom = _cut(documents[MAIN.name("atom")], _ATOM_START, ATOM_TAIL)
+    rss = _cut(documents[MAIN.name("rss")], _RSS_START, RSS_TAIL)
+    if not len(atom) == len(rss) == len(articles):
+        raise ValueError(f"cut {len(atom)} Atom and {len(rss)} RSS entries from {len(articles)} articles")
+    return [Fragment(a, r) for a, r in zip(atom, rss, strict=True)]
+
+
+def _cut(document: bytes, start: bytes, tail: bytes) -> list[bytes]:
+    """The entries of ``document``: each from its line's start to the next entry or the tail."""
+    if not document.endswith(tail):
+        raise ValueError("unexpected end of a rendered feed")
+    body_end = len(document) - len(tail)
+    starts = []
+    found = document.find(start, 0, body_end)
+    while found >= 0:  # bytes.find, not a multi-line regex: 40 times faster on a large batch
+        starts.append(found + 1)
+        found = document.find(start, found + len(start), body_end)
+    return [document[a:b] for a, b in zip(starts, [*starts[1:], body_end], strict=True)]
+
+
+def envelope(site: Site, page: Page, language: str, updated: datetime) -> dict[str, bytes]:
+    """Both documents of ``page`` with no entries: ``{file name: bytes}``, to :func:`assemble` with fragments."""
+    return render_feeds([], replace(site, language=language), page, empty_updated=updated)
+
+
+def assemble(name: str, shell: bytes, fragments: Sequence[Fragment]) -> bytes:
+    """The document ``name`` (``….atom.xml`` or ``….rss.xml``): its empty ``shell`` with ``fragments`` inside."""
+    if name.endswith("atom.xml"):
+        return shell[: -len(ATOM_TAIL)] + b"".join(f.atom for f in fragments) + ATOM_TAIL
+    return shell[: -len(RSS_TAIL)] + b"".join(f.rss for f in fragments) + RSS_TAIL
