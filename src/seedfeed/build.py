@@ -17,12 +17,14 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import __version__
+from .archive import archive_page, assign_pages
 from .codec import article_from_json, article_to_json
 from .config import Config
+from .dates import Before, Change, UniqueTimes, entry_dates
 from .decode import decode
 from .errors import PublishError, SeedError, SeedfeedError, StateError
 from .limits import within_limits
@@ -249,19 +251,9 @@ def archive_overflow(state: State, limit: int, page_size: int) -> set[int]:
     that page has room, else to a new one. So pages fill oldest first, and a
     full page never changes when new articles arrive.
     """
-    pages = state.pages()
-    last = max(pages, default=0)
-    size = pages.get(last, page_size)
-    touched: set[int] = set()
-    assignments = []
-    for name in state.overflow(limit):
-        if size >= page_size:
-            last, size = last + 1, 0
-        assignments.append((name, last))
-        size += 1
-        touched.add(last)
+    assignments = assign_pages(state.overflow(limit), state.pages(), page_size)
     state.archive_many(assignments)
-    return touched
+    return {page for _, page in assignments}
 
 
 class _Unpublishable(Exception):
@@ -383,8 +375,7 @@ def _render_and_publish(config: Config, state: State, units: set[str], now: date
         else:
             log.error("no seed could be published; the subscription feeds were left as they were")
         for number in bar(pages, total=len(pages), label="pages rendered", enabled=progress):
-            full = number in sizes and (number < (last or 0) or sizes[number] >= config.site.page_size)
-            page = Page(number, prev=number - 1 if number > 1 else None, next=number + 1 if full else None)
+            page = archive_page(number, sizes, config.site.page_size)
             articles = resolve(state.page_articles(number))
             yield from render_pair(articles, config.site, page, empty_updated=now)
         for kind, key, label in listed:
@@ -446,14 +437,13 @@ def _refresh(
     """
     rows = state.rows(names)
     affected |= {f"{kind}/{key}" for kind, key in state.topics_of(names)}
-    taken: set[datetime] | None = None
+    times = UniqueTimes(lambda: {datetime.fromisoformat(u) for u in state.updated_values()})
     rejected: list[SeedError] = []
     # Written in one batch at the end (one executemany per table, not three statements per seed).
     # Until then the database does not know this batch: ``claimed`` and ``seen`` stand in for it.
     writes: list[Row] = []
     topics_of: dict[str, list[tuple[str, str, str]]] = {}
     claimed: dict[str, str] = {}  # slug → the file name publishing it, in this batch
-    seen: set[datetime] = set()  # the ``updated`` values given in this batch
     tasks = [(config.seeds / name, scan[name][0], config.site, _reusable_sha(rows.get(name), fresh)) for name in names]
     results = bar(_load_all(tasks), total=len(tasks), label="seeds read", enabled=progress)
     for name, result in zip(names, results, strict=True):
@@ -483,24 +473,19 @@ def _refresh(
             continue
         claimed[article.slug] = name
         recovered = record.entries.get(article.id) if record and old is None else None
-        first_seen = old.first_seen if old else recovered.published if recovered else now
-        published = article.published or first_seen
-        if recovered is not None:  # published before the state was lost: readers have it already
-            updated = max(recovered.updated, published)
-        elif old is None or old.article is None:  # new to the feeds (or fixed after being rejected)
-            updated = published
-            counts.new += 1
-        elif old.sha256 == sha:  # parsed again for new settings; the bytes did not change
-            updated = max(old.updated, published)
-        else:  # edited
-            if taken is None:
-                taken = {datetime.fromisoformat(u) for u in state.updated_values()}
-            updated = max(now, published)
-            while updated in taken or updated in seen:  # two entries must not share `updated` (W3C: DuplicateUpdated)
-                updated += timedelta(seconds=1)
-            taken.add(updated)
-            counts.changed += 1
-        seen.add(updated)
+        before = Before(old.first_seen, old.updated, old.article is not None, old.sha256) if old else None
+        dates = entry_dates(
+            article.published,
+            sha,
+            before,
+            (recovered.published, recovered.updated) if recovered else None,
+            now,
+            times.take,
+        )
+        counts.new += dates.change is Change.NEW
+        counts.changed += dates.change is Change.EDITED
+        first_seen, published, updated = dates.first_seen, dates.published, dates.updated
+        times.note(updated)
         article = replace(article, published=published, updated=updated)
         writes.append(
             Row(

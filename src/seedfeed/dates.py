@@ -1,0 +1,111 @@
+"""The date policy (pure): an entry's ``published`` and ``updated``, and keeping ``updated`` unique.
+
+* ``published`` is the seed's own date (front matter, else file name), else
+  when seedfeed first saw the seed.
+* ``updated`` equals ``published`` until the seed's bytes change; an edit
+  makes it the time of the build that saw it.
+* No two entries share an ``updated`` (the W3C validator warns,
+  ``DuplicateUpdated``): a taken instant moves on by whole seconds.
+* When the state was lost, the dates the published feeds hold are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+
+class Change(Enum):
+    """What happened to a seed since the last build."""
+
+    NEW = "new"  # new to the feeds, or fixed after being rejected
+    EDITED = "edited"  # its bytes changed
+    SAME = "same"  # parsed again (new settings), bytes unchanged
+    RECOVERED = "recovered"  # published before the state was lost
+
+
+@dataclass(frozen=True, slots=True)
+class Before:
+    """What the last build knew of a seed (``published`` is ``None`` if it was rejected)."""
+
+    first_seen: datetime
+    updated: datetime
+    published: bool
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Dates:
+    """The dates an entry gets in this build, and the change they record."""
+
+    first_seen: datetime
+    published: datetime
+    updated: datetime
+    change: Change
+
+
+def entry_dates(
+    own: datetime | None,
+    sha256: str,
+    before: Before | None,
+    recovered: tuple[datetime, datetime] | None,
+    now: datetime,
+    unique: Callable[[datetime], datetime],
+) -> Dates:
+    """The dates of an entry whose seed has date ``own`` (or none) and bytes hashing to ``sha256``.
+
+    ``recovered`` is (published, updated) from the published feeds when the
+    state has no row for it; ``unique`` turns an edit time into one no other
+    entry has (see :class:`UniqueTimes`).
+
+    >>> from datetime import UTC
+    >>> t = datetime(2024, 1, 1, tzinfo=UTC)
+    >>> entry_dates(None, "a", None, None, t, lambda d: d).change
+    <Change.NEW: 'new'>
+    >>> edit = entry_dates(None, "b", Before(t, t, True, "a"), None, t + timedelta(days=1), lambda d: d)
+    >>> (edit.published == t, edit.updated == t + timedelta(days=1), edit.change)
+    (True, True, <Change.EDITED: 'edited'>)
+    """
+    first_seen = before.first_seen if before else recovered[0] if recovered else now
+    published = own or first_seen
+    if before is None and recovered is not None:
+        return Dates(first_seen, published, max(recovered[1], published), Change.RECOVERED)
+    if before is None or not before.published:
+        return Dates(first_seen, published, published, Change.NEW)
+    if before.sha256 == sha256:
+        return Dates(first_seen, published, max(before.updated, published), Change.SAME)
+    return Dates(first_seen, published, unique(max(now, published)), Change.EDITED)
+
+
+class UniqueTimes:
+    """The ``updated`` instants in use; :meth:`take` moves a taken one on by whole seconds.
+
+    ``load`` supplies the instants of the entries already published; it is
+    called on the first :meth:`take` only, so a build without edits never
+    reads them.
+
+    >>> from datetime import UTC
+    >>> t = datetime(2024, 1, 1, tzinfo=UTC)
+    >>> times = UniqueTimes(lambda: {t})
+    >>> times.take(t) - t, times.take(t) - t
+    (datetime.timedelta(seconds=1), datetime.timedelta(seconds=2))
+    """
+
+    def __init__(self, load: Callable[[], set[datetime]]) -> None:
+        self._load = load
+        self._taken: set[datetime] | None = None
+        self._seen: set[datetime] = set()
+
+    def note(self, instant: datetime) -> None:
+        """Record an ``updated`` given in this build without moving it."""
+        self._seen.add(instant)
+
+    def take(self, instant: datetime) -> datetime:
+        if self._taken is None:
+            self._taken = self._load()
+        while instant in self._taken or instant in self._seen:
+            instant += timedelta(seconds=1)
+        self._taken.add(instant)
+        return instant

@@ -1,0 +1,69 @@
+"""The date policy, as pure functions: first seen, edited, recovered, and unique ``updated`` values."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from seedfeed.dates import Before, Change, UniqueTimes, entry_dates
+
+T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+
+def same(instant: datetime) -> datetime:
+    return instant
+
+
+@pytest.mark.parametrize(
+    ("own", "sha", "before", "recovered", "expected"),
+    [
+        # a new dated seed: its own date, updated = published
+        (T0, "a", None, None, (NOW, T0, T0, Change.NEW)),
+        # a new undated seed: first seen now
+        (None, "a", None, None, (NOW, NOW, NOW, Change.NEW)),
+        # bytes unchanged (parsed again for new settings): dates stay
+        (T0, "a", Before(T0, T0 + DAY, True, "a"), None, (T0, T0, T0 + DAY, Change.SAME)),
+        # edited: updated is the build's time
+        (T0, "b", Before(T0, T0, True, "a"), None, (T0, T0, NOW, Change.EDITED)),
+        # an undated seed edited keeps its first sighting as published
+        (None, "b", Before(T0, T0, True, "a"), None, (T0, T0, NOW, Change.EDITED)),
+        # fixed after being rejected: new to the feeds, first seen when first seen
+        (None, "b", Before(T0, T0, False, "a"), None, (T0, T0, T0, Change.NEW)),
+        # state lost: the published feeds' dates are kept
+        (None, "a", None, (T0, T0 + DAY), (T0, T0, T0 + DAY, Change.RECOVERED)),
+        # state lost, and the front matter now gives a later date: updated never precedes published
+        (T0 + 2 * DAY, "a", None, (T0, T0 + DAY), (T0, T0 + 2 * DAY, T0 + 2 * DAY, Change.RECOVERED)),
+    ],
+    ids=["new-dated", "new-undated", "unchanged", "edited", "edited-undated", "fixed", "recovered", "recovered-later"],
+)
+def test_entry_dates(own, sha, before, recovered, expected) -> None:
+    dates = entry_dates(own, sha, before, recovered, NOW, same)
+    assert (dates.first_seen, dates.published, dates.updated, dates.change) == expected
+
+
+def test_an_edit_in_the_future_of_its_date_keeps_the_date_as_updated() -> None:
+    future = NOW + 30 * DAY  # a seed scheduled for later: an edit now cannot precede its date
+    dates = entry_dates(future, "b", Before(NOW, future, True, "a"), None, NOW, same)
+    assert dates.updated == future
+
+
+def test_updated_values_are_unique_across_the_published_entries_and_this_build() -> None:
+    loads = []
+
+    def load() -> set[datetime]:
+        loads.append(1)
+        return {NOW}
+
+    times = UniqueTimes(load)
+    times.note(NOW + timedelta(seconds=1))  # a new entry of this build
+    assert times.take(NOW) == NOW + timedelta(seconds=2)
+    assert times.take(NOW) == NOW + timedelta(seconds=3)
+    assert loads == [1]  # the published instants are read once, on the first edit
+
+
+def test_a_build_without_edits_never_reads_the_published_instants() -> None:
+    times = UniqueTimes(lambda: pytest.fail("loaded"))  # type: ignore[arg-type, return-value]
+    times.note(NOW)
