@@ -30,7 +30,6 @@ from .errors import PublishError, SeedError, SeedfeedError, StateError
 from .limits import within_limits
 from .lock import DEFAULT_WAIT, build_lock
 from .model import Article, Site
-from .pages import page_name
 from .parse import parse_seed
 from .progress import bar
 from .slug import slugify
@@ -131,23 +130,21 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
         return quiet
     with State(config.state) as state:
         record = _recover(config, state) if state.is_new() else None
-        known = state.files()
+        known, bad = state.known_files()
         fresh = state.meta("fingerprint") == fingerprint
-        gone = sorted(set(known) - set(scan))
+        gone = sorted(known.keys() - scan.keys())
         gone_rows = state.rows(gone).values()
         counts.removed = sum(1 for r in gone_rows if r.article)
         # The documents to render again, as units: "archive/3", "tags/volitve", "sources/sta".
         affected = {f"archive/{r.page}" for r in gone_rows if r.page is not None}
         affected |= {f"{kind}/{key}" for kind, key in state.topics_of(gone)}
-        stale = [
-            name
-            for name, stat in scan.items()
-            if not fresh or name not in known or known[name][:2] != stat or known[name][2]
-        ]
+        # Set differences of dictionary views run in C: 100,000 files compare in milliseconds.
+        stale = set(scan) if not fresh else {name for name, _ in scan.items() - known.items()} | (bad & scan.keys())
         log.debug("%d seeds in %s, %d to read, %d gone", len(scan), config.seeds, len(stale), len(gone))
         state.forget(gone)
         rejected = [*listing.rejected]
         rejected += _refresh(config, state, sorted(stale), scan, fresh, now, counts, affected, progress, record)
+        state.set_known_files(scan)  # every file of the scan now has its row
         state.set_meta("fingerprint", fingerprint)
         dirty = bool(counts.new or counts.changed or counts.removed or not fresh)
         if dirty:
@@ -169,9 +166,8 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
         # sightings, edit times, archive pages) then stays the same if
         # publishing fails and the next build renders the same feeds again.
         state.commit()
-        missing = {
-            f"archive/{k}" for k in pages if not all((config.out / page_name(k, f)).is_file() for f in ("atom", "rss"))
-        }
+        on_disk = _listing(config.out / "archive")  # one listing, not two stats per page
+        missing = {f"archive/{k}" for k in pages if not {f"{k}.atom.xml", f"{k}.rss.xml"} <= on_disk}
         main_missing = not all((config.out / name).is_file() for name in FEED_FILES)
         written: list[str] = []
         if dirty or main_missing or missing or state.meta("unpublished") is not None:
@@ -213,6 +209,14 @@ def _recover(config: Config, state: State) -> Record | None:
         config.out,
     )
     return record
+
+
+def _listing(directory: Path) -> set[str]:
+    try:
+        with os.scandir(directory) as entries:
+            return {entry.name for entry in entries}
+    except OSError:
+        return set()
 
 
 def _scan_digest(scan: dict[str, tuple[int, int]], fingerprint: str) -> str:
@@ -437,7 +441,7 @@ def _refresh(
     """
     rows = state.rows(names)
     affected |= {f"{kind}/{key}" for kind, key in state.topics_of(names)}
-    times = UniqueTimes(lambda: {datetime.fromisoformat(u) for u in state.updated_values()})
+    times = UniqueTimes(state.updated_taken)
     rejected: list[SeedError] = []
     # Written in one batch at the end (one executemany per table, not three statements per seed).
     # Until then the database does not know this batch: ``claimed`` and ``seen`` stand in for it.

@@ -11,18 +11,19 @@ but no reader sees an article twice.
 
 from __future__ import annotations
 
+import marshal
 import os
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .errors import StateError
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seeds (
     name       TEXT PRIMARY KEY,   -- the seed's file name
@@ -31,16 +32,21 @@ CREATE TABLE IF NOT EXISTS seeds (
     sha256     TEXT NOT NULL,
     first_seen TEXT NOT NULL,
     updated    TEXT NOT NULL,      -- when the bytes last changed (or published, if never)
-    slug       TEXT,               -- NULL when the seed is rejected
+    slug       TEXT,               -- NULL when the seed is rejected: "slug IS NOT NULL" means published
     published  TEXT,               -- UTC ISO 8601: sorts as text
     title_key  TEXT,               -- case- and space-folded title, for related-story links
     link       TEXT,
     article    TEXT,               -- the parsed article as JSON
     error      TEXT,               -- why the seed was rejected, or NULL
-    page       INTEGER             -- its RFC 5005 archive page, NULL while in the subscription feeds
+    page       INTEGER,            -- its RFC 5005 archive page, NULL while in the subscription feeds
+    updated_utc TEXT               -- updated in UTC: equal instants compare equal as text
 );
-CREATE INDEX IF NOT EXISTS seeds_by_page ON seeds (page);
+-- Covering and partial indexes: at 100,000 seeds a query that reads the article column of
+-- every row (to test it for NULL) costs 0.1 s; these answer from the index alone.
+CREATE INDEX IF NOT EXISTS seeds_by_page ON seeds (page, slug);
 CREATE INDEX IF NOT EXISTS seeds_by_date ON seeds (published DESC, slug);
+CREATE INDEX IF NOT EXISTS seeds_unarchived ON seeds (published DESC, slug) WHERE slug IS NOT NULL AND page IS NULL;
+CREATE INDEX IF NOT EXISTS seeds_by_updated ON seeds (updated_utc) WHERE slug IS NOT NULL;
 CREATE INDEX IF NOT EXISTS seeds_by_title ON seeds (title_key);
 CREATE INDEX IF NOT EXISTS seeds_by_slug ON seeds (slug);
 CREATE TABLE IF NOT EXISTS topics (   -- the tags and sources of each published article
@@ -49,10 +55,12 @@ CREATE TABLE IF NOT EXISTS topics (   -- the tags and sources of each published 
     key   TEXT NOT NULL,               -- the topic's slug
     label TEXT NOT NULL                -- the topic as written
 );
-CREATE INDEX IF NOT EXISTS topics_by_key ON topics (kind, key);
+CREATE INDEX IF NOT EXISTS topics_by_key ON topics (kind, key, label);
 CREATE INDEX IF NOT EXISTS topics_by_name ON topics (name);
 CREATE TABLE IF NOT EXISTS pages (number INTEGER PRIMARY KEY);  -- every archive page made, even emptied ones
+CREATE INDEX IF NOT EXISTS seeds_rejected ON seeds (name) WHERE error IS NOT NULL;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), files BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS pending_pings (url TEXT PRIMARY KEY);
 """
 
@@ -167,7 +175,7 @@ class State:
         if version != SCHEMA_VERSION:  # an older layout: start over (the published feeds are the record)
             self._db.executescript(
                 "DROP TABLE IF EXISTS seeds; DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS topics;"
-                "DROP TABLE IF EXISTS pages;"
+                "DROP TABLE IF EXISTS pages; DROP TABLE IF EXISTS snapshot;"
             )
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._db.executescript(_SCHEMA)
@@ -187,6 +195,27 @@ class State:
         query = "SELECT name, size, mtime_ns, error IS NOT NULL FROM seeds"
         return {n: (s, m, bool(e)) for n, s, m, e in self._db.execute(query)}
 
+    def known_files(self) -> tuple[dict[str, tuple[int, int]], set[str]]:
+        """Every file the last build recorded → (size, mtime_ns), and the names of the rejected ones.
+
+        Read from one stored snapshot (``marshal``) when there is one: at
+        100,000 seeds that is 30 ms, where building the same dictionary from
+        the rows took 230 ms.
+        """
+        found = self._db.execute("SELECT files FROM snapshot WHERE id = 1").fetchone()
+        rejected = {name for (name,) in self._db.execute("SELECT name FROM seeds WHERE error IS NOT NULL")}
+        if found is not None:
+            try:
+                files: dict[str, tuple[int, int]] = marshal.loads(found[0])
+                return files, rejected
+            except (ValueError, EOFError, TypeError):  # a damaged snapshot: the rows say the same, slower
+                pass
+        return {name: (size, mtime) for name, (size, mtime, _) in self.files().items()}, rejected
+
+    def set_known_files(self, files: dict[str, tuple[int, int]]) -> None:
+        """Store the files this build recorded (every row's name, size and mtime), for :meth:`known_files`."""
+        self._db.execute("INSERT OR REPLACE INTO snapshot (id, files) VALUES (1, ?)", (marshal.dumps(files),))
+
     def rows(self, names: Iterable[str]) -> dict[str, Row]:
         """The full rows of ``names``."""
         result: dict[str, Row] = {}
@@ -199,13 +228,15 @@ class State:
                 result[row.name] = row
         return result
 
-    def updated_values(self) -> set[str]:
-        return {u for (u,) in self._db.execute("SELECT updated FROM seeds WHERE article IS NOT NULL")}
+    def updated_taken(self, instant: datetime) -> bool:
+        """True when a published article already has ``updated`` at ``instant`` (as stored)."""
+        query = "SELECT 1 FROM seeds WHERE slug IS NOT NULL AND updated_utc = ? LIMIT 1"
+        return self._db.execute(query, (instant.astimezone(UTC).isoformat(),)).fetchone() is not None
 
     def newest(self, limit: int) -> Iterator[str]:
         """The article JSON of the newest ``limit`` articles not yet archived, newest first, slug breaking ties."""
         query = (
-            "SELECT article FROM seeds WHERE article IS NOT NULL AND page IS NULL ORDER BY published DESC, slug LIMIT ?"
+            "SELECT article FROM seeds WHERE slug IS NOT NULL AND page IS NULL ORDER BY published DESC, slug LIMIT ?"
         )
         for (article,) in self._db.execute(query, (limit,)):
             yield article
@@ -213,7 +244,7 @@ class State:
     def overflow(self, limit: int) -> list[str]:
         """File names of the articles not archived yet beyond the newest ``limit``, oldest first."""
         query = (
-            "SELECT name FROM seeds WHERE article IS NOT NULL AND page IS NULL "
+            "SELECT name FROM seeds WHERE slug IS NOT NULL AND page IS NULL "
             "ORDER BY published DESC, slug LIMIT -1 OFFSET ?"
         )
         return [name for (name,) in self._db.execute(query, (limit,))][::-1]
@@ -224,9 +255,7 @@ class State:
         A page, once made, stays: removing an emptied page from the middle of
         the archive would break the ``prev-archive`` chain of the page after it.
         """
-        query = (
-            "SELECT p.number, count(s.article) FROM pages p LEFT JOIN seeds s ON s.page = p.number GROUP BY p.number"
-        )
+        query = "SELECT p.number, count(s.slug) FROM pages p LEFT JOIN seeds s ON s.page = p.number GROUP BY p.number"
         return {int(page): int(count) for page, count in self._db.execute(query)}
 
     def add_pages(self, numbers: Iterable[int]) -> None:
@@ -240,24 +269,24 @@ class State:
 
     def page_articles(self, page: int) -> Iterator[str]:
         """The article JSON of one archive page, newest first."""
-        query = "SELECT article FROM seeds WHERE page = ? AND article IS NOT NULL ORDER BY published DESC, slug"
+        query = "SELECT article FROM seeds WHERE page = ? AND slug IS NOT NULL ORDER BY published DESC, slug"
         for (article,) in self._db.execute(query, (page,)):
             yield article
 
     def count(self) -> int:
-        (count,) = self._db.execute("SELECT count(*) FROM seeds WHERE article IS NOT NULL").fetchone()
+        (count,) = self._db.execute("SELECT count(slug) FROM seeds").fetchone()
         return int(count)
 
     def link_for_title(self, title_key: str) -> str | None:
         """The link of the article with this folded title (the first by slug), if any."""
         found = self._db.execute(
-            "SELECT link FROM seeds WHERE title_key = ? AND article IS NOT NULL ORDER BY slug LIMIT 1", (title_key,)
+            "SELECT link FROM seeds WHERE title_key = ? AND slug IS NOT NULL ORDER BY slug LIMIT 1", (title_key,)
         ).fetchone()
         return None if found is None else str(found[0])
 
     def slug_owner(self, slug: str) -> str | None:
         """The file name that publishes ``slug``, if any."""
-        found = self._db.execute("SELECT name FROM seeds WHERE slug = ? AND article IS NOT NULL", (slug,)).fetchone()
+        found = self._db.execute("SELECT name FROM seeds WHERE slug = ?", (slug,)).fetchone()
         return None if found is None else str(found[0])
 
     def put(self, row: Row) -> None:
@@ -266,7 +295,8 @@ class State:
     def put_many(self, rows: Iterable[Row]) -> None:
         """Insert or replace rows, one statement for all of them."""
         self._db.executemany(
-            f"INSERT OR REPLACE INTO seeds ({_COLUMNS}) VALUES ({','.join('?' * 13)})", [_values(r) for r in rows]
+            f"INSERT OR REPLACE INTO seeds ({_COLUMNS}, updated_utc) VALUES ({','.join('?' * 14)})",
+            [_values(r) for r in rows],
         )
 
     def replace_topics(self, topics: dict[str, list[tuple[str, str, str]]]) -> None:
@@ -298,17 +328,15 @@ class State:
 
     def topic_counts(self) -> dict[tuple[str, str], tuple[str, int]]:
         """Every (kind, key) topic → (its label, how many published articles have it)."""
-        query = (
-            "SELECT t.kind, t.key, min(t.label), count(*) FROM topics t JOIN seeds s ON s.name = t.name "
-            "WHERE s.article IS NOT NULL GROUP BY t.kind, t.key"
-        )
+        # Only published articles have topics (a rejected or deleted seed's are removed): no join.
+        query = "SELECT kind, key, min(label), count(*) FROM topics GROUP BY kind, key"
         return {(kind, key): (label, int(count)) for kind, key, label, count in self._db.execute(query)}
 
     def topic_articles(self, kind: str, key: str, limit: int) -> Iterator[str]:
         """The article JSON of the newest ``limit`` articles of one topic, newest first."""
         query = (
             "SELECT s.article FROM topics t JOIN seeds s ON s.name = t.name WHERE t.kind = ? AND t.key = ? "
-            "AND s.article IS NOT NULL ORDER BY s.published DESC, s.slug LIMIT ?"
+            "AND s.slug IS NOT NULL ORDER BY s.published DESC, s.slug LIMIT ?"
         )
         for (article,) in self._db.execute(query, (kind, key, limit)):
             yield article
@@ -363,6 +391,7 @@ def _values(row: Row) -> tuple[Any, ...]:
         row.article,
         row.error,
         row.page,
+        row.updated.astimezone(UTC).isoformat(),
     )
 
 

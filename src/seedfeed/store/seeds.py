@@ -67,6 +67,10 @@ def scan_seeds(seeds: Path) -> Scan:
             name = entry.name
             if name[-4:] != SEED_SUFFIX or name[0] == ".":
                 continue
+            if entry.is_file(follow_symlinks=False) and name.isascii():  # the common case, inline: 100,000 of them
+                info = entry.stat(follow_symlinks=False)
+                found[name] = (info.st_size, info.st_mtime_ns)
+                continue
             try:
                 found[name] = _seed_stat(entry, root)
             except SeedError as error:
