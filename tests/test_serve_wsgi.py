@@ -1,0 +1,104 @@
+"""The serving app in process, through ``wsgiref.validate``: no port, no thread, PEP 3333 checked on every call.
+
+The socket tests (``test_serve.py``, ``test_serve_hostile.py``) keep what only
+a real connection shows: keep-alive, malformed request lines, slow clients.
+"""
+
+from __future__ import annotations
+
+import gzip
+from io import BytesIO
+from wsgiref.util import setup_testing_defaults
+from wsgiref.validate import validator
+
+import pytest
+
+from seedfeed.build import build
+from seedfeed.serve import FeedApp
+
+from .conftest import NOW
+
+
+@pytest.fixture
+def app(shipped, make_config):
+    config = make_config(shipped)
+    build(config, now=NOW)
+    return validator(FeedApp(config.out, max_age=60))
+
+
+def call(app, path: str, method: str = "GET", **headers: str) -> tuple[str, dict[str, str], bytes]:
+    environ: dict[str, object] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SCRIPT_NAME": "",  # wsgiref.validate formats its message with it even when the check passes
+        "wsgi.input": BytesIO(),
+    }
+    environ.update({f"HTTP_{name.upper()}": value for name, value in headers.items()})
+    setup_testing_defaults(environ)
+    answer: dict[str, object] = {}
+
+    def start_response(status: str, response_headers: list[tuple[str, str]], exc_info: object = None) -> None:
+        answer["status"], answer["headers"] = status, dict(response_headers)
+
+    result = app(environ, start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        result.close()
+    return str(answer["status"]), answer["headers"], body  # type: ignore[return-value]
+
+
+def test_a_feed_is_served_with_its_type_a_strong_etag_and_caching(app) -> None:
+    status, headers, body = call(app, "/atom.xml")
+    assert status == "200 OK"
+    assert headers["Content-Type"] == "application/atom+xml; charset=utf-8"
+    assert headers["ETag"].startswith('"') and not headers["ETag"].startswith("W/")
+    assert headers["Cache-Control"] == "public, max-age=60"
+    assert body.startswith(b"<?xml")
+
+
+def test_if_none_match_gives_304_with_the_etag_and_no_body(app) -> None:
+    _, headers, _ = call(app, "/rss.xml")
+    status, again, body = call(app, "/rss.xml", if_none_match=headers["ETag"])
+    assert (status, again["ETag"], body) == ("304 Not Modified", headers["ETag"], b"")
+
+
+def test_if_none_match_wins_over_if_modified_since(app) -> None:
+    _, headers, _ = call(app, "/atom.xml")
+    status, _, _ = call(app, "/atom.xml", if_none_match='"other"', if_modified_since=headers["Last-Modified"])
+    assert status == "200 OK"
+
+
+def test_gzip_is_negotiated_and_varies_on_accept_encoding(app) -> None:
+    _, plain, body = call(app, "/feed.json")
+    status, headers, zipped = call(app, "/feed.json", accept_encoding="gzip")
+    assert (status, headers["Content-Encoding"], gzip.decompress(zipped)) == ("200 OK", "gzip", body)
+    assert "Accept-Encoding" in headers["Vary"] and "Accept-Encoding" in plain["Vary"]
+    assert headers["ETag"] != plain["ETag"]
+
+
+def test_head_has_the_headers_of_get_and_no_body(app) -> None:
+    _, get, _ = call(app, "/atom.xml")
+    status, head, body = call(app, "/atom.xml", "HEAD")
+    assert (status, body) == ("200 OK", b"")
+    assert head["ETag"] == get["ETag"] and head["Content-Length"] == get["Content-Length"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("POST", "/atom.xml", "405 Method Not Allowed"),
+        ("GET", "/../state.sqlite3", "404 Not Found"),
+        ("GET", "/.feeds.lock", "404 Not Found"),
+        ("GET", "/nothing.xml", "404 Not Found"),
+    ],
+)
+def test_what_is_not_a_published_file_is_refused(app, method, path, status) -> None:
+    assert call(app, path, method)[0] == status
+
+
+def test_a_browser_gets_the_feed_as_xml_so_the_stylesheet_applies(app) -> None:
+    _, headers, _ = call(app, "/atom.xml", accept="text/html,application/xhtml+xml")
+    assert headers["Content-Type"].startswith("application/xml")
+    assert "Accept" in headers["Vary"]
