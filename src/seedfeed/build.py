@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,9 +31,10 @@ from .limits import within_limits
 from .lock import DEFAULT_WAIT, build_lock
 from .model import Article, Site
 from .parse import parse_seed
+from .plan import Unit, plan
 from .progress import bar
 from .slug import slugify
-from .state import Row, State, is_corrupt, move_aside, reason, unreadable
+from .state import Ledger, Row, State, is_corrupt, move_aside, reason, unreadable
 from .store.record import Record, read_record
 from .store.seeds import read_seed, scan_seeds
 
@@ -110,79 +111,62 @@ class _Changes:
 
 
 def _build(config: Config, now: datetime, progress: bool) -> Report:
+    """The stages of a build: list, plan, read, archive, commit, publish, record."""
     listing = scan_seeds(config.seeds)
     for error in listing.rejected:
         log.error("%s", error)
-    scan = listing.files
-    fingerprint = _fingerprint(config.site)
-    digest = _scan_digest(scan, fingerprint)
-    counts = _Changes()
-    with State(config.state) as state:
-        if _untouched(config, state, digest):
-            log.debug("no seed file changed since the last build: nothing read, rendered or written")
-            articles = int(state.meta("articles") or 0)
-            quiet = Report(len(scan), articles, min(articles, config.site.limit), 0, 0, 0, (), ())
-        else:
-            quiet = None
+    settings = _fingerprint(config.site)
+    digest = _scan_digest(listing.files, settings)
+    quiet = _unchanged(config, listing.files, digest)
     if quiet is not None and not listing.rejected:
         if config.site.hub:
             _announce(config, [])  # pings that failed before are retried after every build
         return quiet
+    counts = _Changes()
     with State(config.state) as state:
         record = _recover(config, state) if state.is_new() else None
+        ledger = state.ledger()
         known, bad = state.known_files()
-        fresh = state.meta("fingerprint") == fingerprint
-        gone = sorted(known.keys() - scan.keys())
-        gone_rows = state.rows(gone).values()
-        counts.removed = sum(1 for r in gone_rows if r.article)
-        # The documents to render again, as units: "archive/3", "tags/volitve", "sources/sta".
-        affected = {f"archive/{r.page}" for r in gone_rows if r.page is not None}
-        affected |= {f"{kind}/{key}" for kind, key in state.topics_of(gone)}
-        # Set differences of dictionary views run in C: 100,000 files compare in milliseconds.
-        stale = set(scan) if not fresh else {name for name, _ in scan.items() - known.items()} | (bad & scan.keys())
-        log.debug("%d seeds in %s, %d to read, %d gone", len(scan), config.seeds, len(stale), len(gone))
-        state.forget(gone)
+        work = plan(listing.files, known, bad, ledger.settings == settings)
+        log.debug(
+            "%d seeds in %s, %d to read, %d gone", len(listing.files), config.seeds, len(work.read), len(work.drop)
+        )
+        affected = _forget(state, work.drop, counts)
         rejected = [*listing.rejected]
-        rejected += _refresh(config, state, sorted(stale), scan, fresh, now, counts, affected, progress, record)
-        state.set_known_files(scan)  # every file of the scan now has its row
-        state.set_meta("fingerprint", fingerprint)
-        dirty = bool(counts.new or counts.changed or counts.removed or not fresh)
+        rejected += _refresh(
+            config, state, list(work.read), listing.files, not work.everything, now, counts, affected, progress, record
+        )
+        state.set_known_files(listing.files)  # every listed file now has its row
+        dirty = bool(counts.new or counts.changed or counts.removed or work.everything)
         if dirty:
-            affected |= {f"archive/{k}" for k in archive_overflow(state, config.site.limit, config.site.page_size)}
-            if not fresh:
-                affected |= {f"archive/{k}" for k in state.pages()}
-                affected |= {f"{kind}/{key}" for kind, key in state.topic_counts()}
-        articles = state.count()
+            affected |= {Unit.page(k) for k in archive_overflow(state, config.site.limit, config.site.page_size)}
+            if work.everything:
+                affected |= {Unit.page(k) for k in state.pages()}
+                affected |= {Unit.topic(kind, key) for kind, key in state.topic_counts()}
         pages = state.pages()
-        state.set_meta("articles", str(articles))
-        state.set_meta("pages", str(len(pages)))
-        state.delete_meta("scan")  # set again below, once the feeds are published
-        # Until the feeds are published, the state says which documents are
-        # owed: a build killed after this commit leaves that work to the next.
-        pending = _pending(state) | affected
-        if dirty:
-            state.set_meta("unpublished", json.dumps(sorted(pending)))
-        # The state is committed before publishing: what it records (first
-        # sightings, edit times, archive pages) then stays the same if
-        # publishing fails and the next build renders the same feeds again.
+        # Until the feeds are published, the ledger says which documents are owed: a build
+        # killed after this commit leaves that work to the next. The state is committed before
+        # publishing: what it records (first sightings, edit times, archive pages) then stays
+        # the same if publishing fails, and the next build renders the same feeds again.
+        owed = (ledger.owed or frozenset()) | affected if dirty else ledger.owed
+        state.set_ledger(Ledger(settings, None, owed, state.count(), len(pages)))
         state.commit()
         on_disk = _listing(config.out / "archive")  # one listing, not two stats per page
-        missing = {f"archive/{k}" for k in pages if not {f"{k}.atom.xml", f"{k}.rss.xml"} <= on_disk}
+        missing = {Unit.page(k) for k in pages if not {f"{k}.atom.xml", f"{k}.rss.xml"} <= on_disk}
         main_missing = not all((config.out / name).is_file() for name in FEED_FILES)
         written: list[str] = []
-        if dirty or main_missing or missing or state.meta("unpublished") is not None:
-            written = _publish_guarded(config, state, pending | missing, now, progress, rejected)
-            articles = state.count()
-            state.delete_meta("unpublished")
+        if dirty or main_missing or missing or owed is not None:
+            written = _publish_guarded(config, state, (owed or frozenset()) | missing, now, progress, rejected)
         else:
             log.debug("no article changed: nothing rendered, nothing written")
-        if not rejected:  # the next build may skip everything if no file changes
-            state.set_meta("scan", digest)
+        articles = state.count()
+        # A build with rejected seeds records no scan digest: they are reported again next time.
+        state.set_ledger(Ledger(settings, None if rejected else digest, None, articles, len(pages)))
         state.commit()
     if config.site.hub:
         _announce(config, written)
     return Report(
-        seeds=len(scan),
+        seeds=len(listing.files),
         articles=articles,
         entries=min(articles, config.site.limit),
         new=counts.new,
@@ -191,6 +175,26 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
         rejected=tuple(rejected),
         written=tuple(written),
     )
+
+
+def _unchanged(config: Config, files: dict[str, tuple[int, int]], digest: str) -> Report | None:
+    """The report of a build with nothing to do, or ``None`` when there is something."""
+    with State(config.state) as state:
+        ledger = state.ledger()
+        if not _untouched(config, ledger, digest):
+            return None
+    log.debug("no seed file changed since the last build: nothing read, rendered or written")
+    return Report(len(files), ledger.articles, min(ledger.articles, config.site.limit), 0, 0, 0, (), ())
+
+
+def _forget(state: State, gone: Sequence[str], counts: _Changes) -> set[Unit]:
+    """Drop the rows of seed files that are gone; return the documents that held their articles."""
+    rows = state.rows(gone).values()
+    counts.removed = sum(1 for r in rows if r.article)
+    affected = {Unit.page(r.page) for r in rows if r.page is not None}
+    affected |= {Unit.topic(kind, key) for kind, key in state.topics_of(gone)}
+    state.forget(gone)
+    return affected
 
 
 FEED_FILES = ("atom.xml", "rss.xml", "feed.json", "index.html", "feeds.opml", "feed.xsl")
@@ -226,13 +230,13 @@ def _scan_digest(scan: dict[str, tuple[int, int]], fingerprint: str) -> str:
     return hashlib.sha256(f"{fingerprint}{list(scan.items())!r}".encode()).hexdigest()
 
 
-def _untouched(config: Config, state: State, digest: str) -> bool:
+def _untouched(config: Config, ledger: Ledger, digest: str) -> bool:
     """True when the seeds and settings are those of the last complete build and its output is all there.
 
     The fast path of a no-change rebuild: it costs one scan of the seeds
     directory and one listing of the archive directory, whatever the corpus size.
     """
-    if state.meta("scan") != digest or state.meta("unpublished") is not None:
+    if ledger.scan != digest or ledger.owed is not None:
         return False
     if not all((config.out / name).is_file() for name in FEED_FILES):
         return False
@@ -240,12 +244,7 @@ def _untouched(config: Config, state: State, digest: str) -> bool:
         pages = sum(1 for path in (config.out / "archive").iterdir() if not path.name.startswith("."))
     except FileNotFoundError:
         pages = 0
-    return pages == 2 * int(state.meta("pages") or 0)
-
-
-def _pending(state: State) -> set[str]:
-    owed = state.meta("unpublished")
-    return set(json.loads(owed)) if owed else set()
+    return pages == 2 * ledger.pages
 
 
 def archive_overflow(state: State, limit: int, page_size: int) -> set[int]:
@@ -270,7 +269,7 @@ class _Unpublishable(Exception):
 
 
 def _publish_guarded(
-    config: Config, state: State, units: set[str], now: datetime, progress: bool, rejected: list[SeedError]
+    config: Config, state: State, units: Set[Unit], now: datetime, progress: bool, rejected: list[SeedError]
 ) -> list[str]:
     """:func:`_render_and_publish`, rejecting any article that makes a document fail, then the rest again.
 
@@ -293,12 +292,13 @@ def _publish_guarded(
                 if name is None:
                     raise PublishError(config.out, failure.reason) from failure
                 row = state.rows([name])[name]
-                units |= {f"{kind}/{key}" for kind, key in state.topics_of([name])}
+                units |= {Unit.topic(kind, key) for kind, key in state.topics_of([name])}
                 if row.page is not None:
-                    units.add(f"archive/{row.page}")
+                    units.add(Unit.page(row.page))
                 error = SeedError(config.seeds / name, f"cannot be published: {reason}")
                 rejected.append(_reject(state, error, row, name, row.size, row.mtime_ns, row.sha256, now))
-            state.set_meta("unpublished", json.dumps(sorted(units)))
+            ledger = state.ledger()
+            state.set_ledger(Ledger(ledger.settings, None, frozenset(units), state.count(), ledger.pages))
             state.commit()
 
 
@@ -324,7 +324,7 @@ def _culprits(articles: list[Article], site: Site) -> list[tuple[Article, str]]:
     return found
 
 
-def _render_and_publish(config: Config, state: State, units: set[str], now: datetime, progress: bool) -> list[str]:
+def _render_and_publish(config: Config, state: State, units: Set[Unit], now: datetime, progress: bool) -> list[str]:
     from .discovery import discovery_documents
     from .feeds.entry import Fragment, assemble, envelope, render_fragments
     from .jsonfeed import JSON_FILE, render_json_feed
@@ -334,11 +334,11 @@ def _render_and_publish(config: Config, state: State, units: set[str], now: date
 
     sizes = state.pages()
     last = max(sizes, default=None)
-    pages = sorted(int(u.split("/")[1]) for u in units if u.startswith("archive/"))
+    pages = sorted(u.number for u in units if u.number is not None)
     topics = state.topic_counts()
     listed = sorted((kind, key, label) for (kind, key), (label, n) in topics.items() if n >= config.site.topic_min)
-    kept = {f"{kind}/{key}" for kind, key, _ in listed}
-    dropped = sorted(u for u in units if not u.startswith("archive/") and u not in kept)
+    kept = {Unit.topic(kind, key) for kind, key, _ in listed}
+    dropped = sorted(u for u in units if u.number is None and u not in kept)
 
     links: dict[str, str | None] = {}  # folded title → link, looked up once per build
 
@@ -383,8 +383,8 @@ def _render_and_publish(config: Config, state: State, units: set[str], now: date
             articles = resolve(state.page_articles(number))
             yield from render_pair(articles, config.site, page, empty_updated=now)
         for kind, key, label in listed:
-            if f"{kind}/{key}" in units:
-                page = Page(topic=f"{kind}/{key}", label=label)
+            if Unit.topic(kind, key) in units:
+                page = Page(topic=Unit.topic(kind, key).name, label=label)
                 articles = resolve(state.topic_articles(kind, key, config.site.limit))
                 yield from render_pair(articles, config.site, page)
         current.clear()
@@ -407,7 +407,7 @@ def _render_and_publish(config: Config, state: State, units: set[str], now: date
     log.debug(
         "entries rendered: %d for %d articles in %d documents", counts["entries"], state.count(), counts["documents"]
     )
-    gone = unpublish(config.out, [f"{unit}.{kind}.xml" for unit in dropped for kind in ("atom", "rss")])
+    gone = unpublish(config.out, [f"{unit.name}.{kind}.xml" for unit in dropped for kind in ("atom", "rss")])
     log.debug("%d archive pages rendered; rewritten: %s; removed: %s", len(pages), written or "none", gone or "none")
     return written
 
@@ -429,7 +429,7 @@ def _refresh(
     fresh: bool,
     now: datetime,
     counts: _Changes,
-    affected: set[str],
+    affected: set[Unit],
     progress: bool = False,
     record: Record | None = None,
 ) -> list[SeedError]:
@@ -440,7 +440,7 @@ def _refresh(
     lost: their dates and archive pages are kept.
     """
     rows = state.rows(names)
-    affected |= {f"{kind}/{key}" for kind, key in state.topics_of(names)}
+    affected |= {Unit.topic(kind, key) for kind, key in state.topics_of(names)}
     times = UniqueTimes(state.updated_taken)
     rejected: list[SeedError] = []
     # Written in one batch at the end (one executemany per table, not three statements per seed).
@@ -457,7 +457,7 @@ def _refresh(
         size, mtime_ns = scan[name]
         old = rows.get(name)
         if old is not None and old.page is not None:
-            affected.add(f"archive/{old.page}")  # whatever happens to it, its page is rendered again
+            affected.add(Unit.page(old.page))  # whatever happens to it, its page is rendered again
         if result.error is not None:
             error = SeedError(path, *result.error)
             rejected.append(_rejected(writes, topics_of, error, old, name, size, mtime_ns, result.sha, now))
@@ -509,7 +509,7 @@ def _refresh(
         )
         topics = article_topics(article)
         topics_of[name] = topics
-        affected |= {f"{kind}/{key}" for kind, key, _ in topics}
+        affected |= {Unit.topic(kind, key) for kind, key, _ in topics}
         if len(writes) >= _WRITE_BATCH:  # memory stays flat: a batch of rows, not the corpus
             _flush(state, writes, topics_of)
     _flush(state, writes, topics_of)

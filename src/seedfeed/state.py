@@ -11,6 +11,7 @@ but no reader sees an article twice.
 
 from __future__ import annotations
 
+import json
 import marshal
 import os
 import sqlite3
@@ -22,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import StateError
+from .plan import Unit
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seeds (
     name       TEXT PRIMARY KEY,   -- the seed's file name
@@ -59,10 +61,38 @@ CREATE INDEX IF NOT EXISTS topics_by_key ON topics (kind, key, label);
 CREATE INDEX IF NOT EXISTS topics_by_name ON topics (name);
 CREATE TABLE IF NOT EXISTS pages (number INTEGER PRIMARY KEY);  -- every archive page made, even emptied ones
 CREATE INDEX IF NOT EXISTS seeds_rejected ON seeds (name) WHERE error IS NOT NULL;
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ledger (      -- the record of the last build: one row
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    settings    TEXT,                    -- fingerprint of the settings and code the articles were parsed with
+    scan        TEXT,                    -- digest of the listing of the last complete build
+    owed        TEXT,                    -- JSON list of units a build committed but has not published yet
+    articles    INTEGER NOT NULL DEFAULT 0,
+    pages       INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), files BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS pending_pings (url TEXT PRIMARY KEY);
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    """What the last build recorded about itself.
+
+    ``settings``: the fingerprint of the settings and code its articles were
+    parsed with. ``scan``: the digest of the seed listing of the last
+    *complete* build (equal digests let a build skip everything); ``None``
+    while a build is under way or seeds were rejected. ``owed``: the units a
+    build committed to the state but had not yet published when it stopped
+    (``None``: nothing owed; the subscription feeds are always rendered when
+    anything is). ``articles`` and ``pages``: how many were published, for the
+    summary line and the fast path's check of the archive directory.
+    """
+
+    settings: str | None = None
+    scan: str | None = None
+    owed: frozenset[Unit] | None = None
+    articles: int = 0
+    pages: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +205,7 @@ class State:
         if version != SCHEMA_VERSION:  # an older layout: start over (the published feeds are the record)
             self._db.executescript(
                 "DROP TABLE IF EXISTS seeds; DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS topics;"
+                "DROP TABLE IF EXISTS ledger;"
                 "DROP TABLE IF EXISTS pages; DROP TABLE IF EXISTS snapshot;"
             )
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -265,7 +296,7 @@ class State:
     def is_new(self) -> bool:
         """True for a database that has never recorded a build (new, or reset): the published feeds are then
         the only record of ids' dates and pages."""
-        return self._db.execute("SELECT 1 FROM seeds UNION ALL SELECT 1 FROM meta LIMIT 1").fetchone() is None
+        return self._db.execute("SELECT 1 FROM seeds UNION ALL SELECT 1 FROM ledger LIMIT 1").fetchone() is None
 
     def page_articles(self, page: int) -> Iterator[str]:
         """The article JSON of one archive page, newest first."""
@@ -351,15 +382,21 @@ class State:
         self._db.executemany("DELETE FROM seeds WHERE name = ?", rows)
         self._db.executemany("DELETE FROM topics WHERE name = ?", rows)
 
-    def meta(self, key: str) -> str | None:
-        found = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if found is None else str(found[0])
+    def ledger(self) -> Ledger:
+        """The record of the last build."""
+        found = self._db.execute("SELECT settings, scan, owed, articles, pages FROM ledger WHERE id = 1").fetchone()
+        if found is None:
+            return Ledger()
+        settings, scan, owed, articles, pages = found
+        units = None if owed is None else frozenset(Unit.parse(name) for name in json.loads(owed))
+        return Ledger(settings, scan, units, int(articles), int(pages))
 
-    def delete_meta(self, key: str) -> None:
-        self._db.execute("DELETE FROM meta WHERE key = ?", (key,))
-
-    def set_meta(self, key: str, value: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+    def set_ledger(self, ledger: Ledger) -> None:
+        owed = None if ledger.owed is None else json.dumps(sorted(u.name for u in ledger.owed))
+        self._db.execute(
+            "INSERT OR REPLACE INTO ledger (id, settings, scan, owed, articles, pages) VALUES (1, ?, ?, ?, ?, ?)",
+            (ledger.settings, ledger.scan, owed, ledger.articles, ledger.pages),
+        )
 
     def pending_pings(self) -> set[str]:
         """Feed URLs whose WebSub ping has not yet reached the hub."""

@@ -1,0 +1,99 @@
+"""A build's work, decided before any of it is done (pure): which seeds to read, which to drop.
+
+:func:`plan` compares this build's listing of the seeds directory with what
+the state recorded of the last build. Its result says what the build will
+read and forget; the documents those changes touch are :class:`Unit` values,
+never strings to parse back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+Listing = Mapping[str, tuple[int, int]]  # seed file name → (size, mtime in ns)
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Unit:
+    """A pair of documents (Atom and RSS) a build may have to render: an archive page or a topic feed.
+
+    The subscription feeds, the JSON Feed and the discovery documents are
+    rendered whenever anything changed, so they are not units.
+
+    >>> Unit.page(3).name, Unit.topic("tags", "volitve").name
+    ('archive/3', 'tags/volitve')
+    >>> Unit.parse("archive/3") == Unit.page(3), Unit.parse("sources/sta")
+    (True, Unit(kind='sources', key='sta'))
+    """
+
+    kind: str  # "archive", "tags" or "sources"
+    key: str  # the page number, or the topic's slug
+
+    @classmethod
+    def page(cls, number: int) -> Unit:
+        return cls("archive", str(number))
+
+    @classmethod
+    def topic(cls, kind: str, key: str) -> Unit:
+        if kind not in ("tags", "sources"):
+            raise ValueError(f"unknown topic kind {kind!r}")
+        return cls(kind, key)
+
+    @classmethod
+    def parse(cls, name: str) -> Unit:
+        kind, _, key = name.partition("/")
+        return cls.page(int(key)) if kind == "archive" else cls.topic(kind, key)
+
+    @property
+    def name(self) -> str:
+        """Where its documents live, without the format: ``archive/3`` → ``archive/3.atom.xml``."""
+        return f"{self.kind}/{self.key}"
+
+    @property
+    def number(self) -> int | None:
+        """The page number of an archive page, else ``None``."""
+        return int(self.key) if self.kind == "archive" else None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a build reads and forgets.
+
+    ``read``: seed files to read, sorted (new, changed, rejected before, or
+    every one when the settings changed). ``drop``: files gone since the
+    last build, sorted. ``everything``: the settings changed, so every
+    document is rendered again.
+    """
+
+    read: tuple[str, ...]
+    drop: tuple[str, ...]
+    everything: bool
+
+    @property
+    def idle(self) -> bool:
+        """Nothing to read and nothing gone."""
+        return not self.read and not self.drop
+
+
+def plan(listing: Listing, known: Listing, rejected: Iterable[str], settings_unchanged: bool) -> Plan:
+    """Compare this build's ``listing`` with the last build's (``known``, and the names it ``rejected``).
+
+    A file is read when it is new, its size or mtime changed, or it was
+    rejected (a bad seed is reported at every build until fixed); every file
+    is read when the settings changed. Set differences of the dictionaries'
+    item views run in C: 100,000 files compare in milliseconds.
+
+    >>> plan({"a.txt": (1, 1), "b.txt": (2, 5)}, {"b.txt": (2, 4), "c.txt": (1, 1)}, [], True)
+    Plan(read=('a.txt', 'b.txt'), drop=('c.txt',), everything=False)
+    >>> plan({"a.txt": (1, 1)}, {"a.txt": (1, 1)}, ["a.txt"], True).read
+    ('a.txt',)
+    >>> plan({"a.txt": (1, 1)}, {"a.txt": (1, 1)}, [], False)
+    Plan(read=('a.txt',), drop=(), everything=True)
+    """
+    drop = tuple(sorted(known.keys() - listing.keys()))
+    if not settings_unchanged:
+        return Plan(tuple(sorted(listing)), drop, everything=True)
+    changed = {name for name, _ in listing.items() - known.items()}
+    changed |= set(rejected) & listing.keys()
+    return Plan(tuple(sorted(changed)), drop, everything=False)
