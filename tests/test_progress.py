@@ -11,6 +11,8 @@ import subprocess
 import sys
 import termios
 
+import pytest
+
 from seedfeed.progress import wanted
 
 from .test_regeneration import many_seeds
@@ -46,6 +48,7 @@ def run_on_terminal(command: list[str], cwd) -> str:
     return output.decode("utf-8", "replace")
 
 
+@pytest.mark.slow
 def test_a_long_build_shows_a_bar_on_a_terminal_and_nothing_in_a_pipe(tmp_path) -> None:
     many_seeds(tmp_path / "seeds", 2500)
     (tmp_path / "seedfeed.toml").write_text("[site]\nlimit = 10\npage_size = 10\n")

@@ -93,6 +93,7 @@ def test_schedule_follows_added_edited_and_deleted_seeds_and_stops_on_sigterm(tm
     assert feedparser.parse(str(out / "rss.xml")).bozo == 0
 
 
+@pytest.mark.slow
 def test_two_builds_at_once_both_end_with_a_documented_outcome(tmp_path: Path) -> None:
     many_seeds(tmp_path / "seeds", 1500)
     config = write_config(tmp_path, limit=1500)
@@ -115,6 +116,7 @@ def test_two_builds_at_once_both_end_with_a_documented_outcome(tmp_path: Path) -
         assert parsed.bozo == 0 and len(parsed.entries) == 1500
 
 
+@pytest.mark.slow
 def test_kill_9_in_the_middle_of_a_build_leaves_the_previous_feeds_intact(tmp_path: Path) -> None:
     seeds, out = tmp_path / "seeds", tmp_path / "feeds"
     seeds.mkdir()
