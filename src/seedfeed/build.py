@@ -27,6 +27,7 @@ from .config import Config
 from .dates import Before, Change, UniqueTimes, entry_dates
 from .decode import decode
 from .errors import PublishError, SeedError, SeedfeedError, StateError
+from .feeds import FORMATS, PAGED, format_of
 from .limits import within_limits
 from .lock import DEFAULT_WAIT, build_lock
 from .model import Article, Site
@@ -152,7 +153,7 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
         state.set_ledger(Ledger(settings, None, owed, state.count(), len(pages)))
         state.commit()
         on_disk = _listing(config.out / "archive")  # one listing, not two stats per page
-        missing = {Unit.page(k) for k in pages if not {f"{k}.atom.xml", f"{k}.rss.xml"} <= on_disk}
+        missing = {Unit.page(k) for k in pages if not {fmt.document(str(k)) for fmt in PAGED} <= on_disk}
         main_missing = not all((config.out / name).is_file() for name in FEED_FILES)
         written: list[str] = []
         if dirty or main_missing or missing or owed is not None:
@@ -197,7 +198,8 @@ def _forget(state: State, gone: Sequence[str], counts: _Changes) -> set[Unit]:
     return affected
 
 
-FEED_FILES = ("atom.xml", "rss.xml", "feed.json", "index.html", "feeds.opml", "feed.xsl")
+#: What every complete build has published: each format's subscription document and the discovery files.
+FEED_FILES = (*(fmt.main for fmt in FORMATS), "index.html", "feeds.opml", "feed.xsl")
 
 
 def _recover(config: Config, state: State) -> Record | None:
@@ -407,7 +409,7 @@ def _render_and_publish(config: Config, state: State, units: Set[Unit], now: dat
     log.debug(
         "entries rendered: %d for %d articles in %d documents", counts["entries"], state.count(), counts["documents"]
     )
-    gone = unpublish(config.out, [f"{unit.name}.{kind}.xml" for unit in dropped for kind in ("atom", "rss")])
+    gone = unpublish(config.out, [fmt.document(unit.name) for unit in dropped for fmt in PAGED])
     log.debug("%d archive pages rendered; rewritten: %s; removed: %s", len(pages), written or "none", gone or "none")
     return written
 
@@ -746,20 +748,14 @@ def _announce(config: Config, written: Sequence[str]) -> None:
 
 
 def _verify(name: str, data: bytes) -> None:
-    from .verify import verify_feed
-
-    if name.endswith(".json"):
-        from .jsonfeed import verify_json_feed
-
-        verify_json_feed(data)
+    """The format's verifier (deep for the subscription documents), else the discovery documents' checks."""
+    fmt = format_of(name)
+    if fmt is not None:
+        fmt.verify(data, name == fmt.main)
         return
-    if name.endswith((".html", ".opml", ".xsl")):
-        from .discovery import verify_discovery
+    from .discovery import verify_discovery
 
-        verify_discovery(name, data)
-        return
-
-    verify_feed(data, "atom" if name.endswith("atom.xml") else "rss", deep="/" not in name)
+    verify_discovery(name, data)
 
 
 def load_seed(path: Path, site: Site) -> Loaded:

@@ -14,14 +14,13 @@ from importlib.resources import files
 
 from lxml import etree
 
+from .feeds import FORMATS, PAGED
 from .model import Site
-from .pages import page_name
 
+_MEDIA_TYPES = {fmt.kind: fmt.media_type for fmt in FORMATS}
 INDEX_FILE = "index.html"
 OPML_FILE = "feeds.opml"
 STYLESHEET_FILE = "feed.xsl"
-
-_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml", "json": "application/feed+json"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +29,7 @@ class Listed:
 
     title: str
     name: str
-    kind: str  # atom, rss or json
+    kind: str  # a format's kind: atom, rss or json
 
 
 def stylesheet() -> bytes:
@@ -54,7 +53,7 @@ def render_index(site: Site, feeds: Sequence[Listed], archive: Sequence[str]) ->
     """The HTML page of ``feeds/``: autodiscovery links, the feed list, the OPML and the archive pages."""
     title = escape(site.title)
     alternates = "".join(
-        f'<link rel="alternate" type="{_TYPES[f.kind]}" title="{escape(f.title)}" href="{escape(f.name)}">\n'
+        f'<link rel="alternate" type="{_MEDIA_TYPES[f.kind]}" title="{escape(f.title)}" href="{escape(f.name)}">\n'
         for f in feeds
     )
     items = "".join(f'<li><a href="{escape(f.name)}">{escape(f.title)}</a></li>\n' for f in feeds)
@@ -96,16 +95,14 @@ def discovery_documents(
     site: Site, pages: Sequence[int], topics: Sequence[tuple[str, str, str]] = ()
 ) -> list[tuple[str, bytes]]:
     """The stylesheet, the index page and the OPML of a build with these archive pages and topic feeds."""
-    feeds = [
-        Listed(f"{site.title} (Atom)", "atom.xml", "atom"),
-        Listed(f"{site.title} (RSS)", "rss.xml", "rss"),
-        Listed(f"{site.title} (JSON Feed)", "feed.json", "json"),
-    ]
+    feeds = [Listed(f"{site.title} ({fmt.label})", fmt.main, fmt.kind) for fmt in FORMATS]
     for kind, key, label in topics:
         what = "tag" if kind == "tags" else "source"
-        feeds.append(Listed(f"{site.title}: {label} ({what}, Atom)", f"{kind}/{key}.atom.xml", "atom"))
-        feeds.append(Listed(f"{site.title}: {label} ({what}, RSS)", f"{kind}/{key}.rss.xml", "rss"))
-    archive = [page_name(number, kind) for number in pages for kind in ("atom", "rss")]
+        for fmt in PAGED:
+            feeds.append(
+                Listed(f"{site.title}: {label} ({what}, {fmt.label})", fmt.document(f"{kind}/{key}"), fmt.kind)
+            )
+    archive = [fmt.document(f"archive/{number}") for number in pages for fmt in PAGED]
     return [
         (STYLESHEET_FILE, stylesheet()),
         (INDEX_FILE, render_index(site, feeds, archive)),

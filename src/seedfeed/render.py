@@ -28,6 +28,7 @@ from lxml import etree
 from . import __version__
 from .content import content_html
 from .discovery import with_stylesheet
+from .feeds import ATOM, PAGED
 from .model import Article, Site
 from .pages import MAIN, Page, page_name
 from .slug import slugify
@@ -65,10 +66,11 @@ def render_feeds(
     """
     generator = _generator(articles, site, empty_updated, page)
     documents = {}
-    for kind, media_type in (("atom", "application/atom+xml"), ("rss", "application/rss+xml")):
-        _links(generator, site, page.name(kind), media_type)
+    for fmt in PAGED:
+        kind = fmt.kind
+        _links(generator, site, page.name(kind), fmt.media_type)
         generator.seedfeed.history = _history(site, page, kind)
-        render = generator.atom_str if kind == "atom" else generator.rss_str
+        render = generator.atom_str if fmt is ATOM else generator.rss_str
         name = page.name(kind)
         documents[name] = with_stylesheet(render(pretty=True, encoding="UTF-8", xml_declaration=True), name)
     return documents

@@ -34,6 +34,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from .feeds import format_of
+
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 Environ = dict[str, Any]
 
@@ -58,10 +60,7 @@ MAX_BODY = 64 * 1024
 _ACCEPT_BATCH = 100  # connections taken in per turn of waitress's loop (see _accept_batch)
 _FD_RESERVE = 256  # descriptors kept for what is not a connection: files served, a build's files, logging
 _ALLOWED = "GET, HEAD"
-_TYPES = {
-    "atom.xml": "application/atom+xml; charset=utf-8",
-    "rss.xml": "application/rss+xml; charset=utf-8",
-    ".json": "application/feed+json; charset=utf-8",
+_TYPES = {  # after the feed formats of the registry: the other files a build publishes
     ".xml": "application/xml; charset=utf-8",
     ".xsl": "application/xslt+xml; charset=utf-8",
     ".opml": "text/x-opml; charset=utf-8",
@@ -77,6 +76,9 @@ def media_type(name: str) -> str:
     >>> media_type("tags/volitve.atom.xml")
     'application/atom+xml; charset=utf-8'
     """
+    fmt = format_of(name)
+    if fmt is not None:
+        return f"{fmt.media_type}; charset=utf-8"
     for suffix, kind in _TYPES.items():
         if name.endswith(suffix):
             return kind

@@ -1,1 +1,86 @@
-"""Articles → feed documents: entries rendered once as fragments, documents assembled from them."""
+"""The output formats, one registry entry each; articles → documents (``entry``: fragments and assembly).
+
+Every module that needs to know the formats asks :data:`FORMATS`: the build
+(what to render, verify and remove), the discovery page and the OPML (what
+to list, with which media type) and the server (which ``Content-Type``). A
+new format is one module with its renderer and verifier, and one line here.
+
+Nothing heavy is imported here: a build with nothing to do loads the
+registry without feedgen or feedparser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+def _verify_atom(data: bytes, deep: bool) -> None:
+    from ..verify import verify_feed
+
+    verify_feed(data, "atom", deep=deep)
+
+
+def _verify_rss(data: bytes, deep: bool) -> None:
+    from ..verify import verify_feed
+
+    verify_feed(data, "rss", deep=deep)
+
+
+def _verify_json(data: bytes, deep: bool) -> None:
+    from ..jsonfeed import verify_json_feed
+
+    verify_json_feed(data)
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """One output format.
+
+    ``main`` is its subscription document. A ``paged`` format also has RFC
+    5005 archive pages and a feed per tag and per source, named
+    ``<unit>.<kind>.xml`` (``archive/3.atom.xml``, ``tags/volitve.rss.xml``).
+    ``verify(document, deep)`` raises unless the document may be published;
+    ``deep`` adds the slow checks kept for the subscription documents.
+    """
+
+    kind: str
+    label: str
+    main: str
+    media_type: str
+    paged: bool
+    verify: Callable[[bytes, bool], None]
+
+    def document(self, unit: str | None = None) -> str:
+        """The file of ``unit`` (``archive/3``, ``tags/volitve``) in this format, or the subscription document.
+
+        >>> ATOM.document(), ATOM.document("archive/3"), JSON_FEED.document()
+        ('atom.xml', 'archive/3.atom.xml', 'feed.json')
+        """
+        if unit is None:
+            return self.main
+        if not self.paged:
+            raise ValueError(f"{self.label} has no archive pages or topic feeds")
+        return f"{unit}.{self.kind}.xml"
+
+
+ATOM = Format("atom", "Atom", "atom.xml", "application/atom+xml", paged=True, verify=_verify_atom)
+RSS = Format("rss", "RSS", "rss.xml", "application/rss+xml", paged=True, verify=_verify_rss)
+JSON_FEED = Format("json", "JSON Feed", "feed.json", "application/feed+json", paged=False, verify=_verify_json)
+
+#: Every output format, in the order the discovery page lists them.
+FORMATS: tuple[Format, ...] = (ATOM, RSS, JSON_FEED)
+#: The formats with archive pages and topic feeds.
+PAGED: tuple[Format, ...] = tuple(f for f in FORMATS if f.paged)
+
+
+def format_of(name: str) -> Format | None:
+    """The format of a published file name, or ``None`` for a file that is not a feed.
+
+    >>> [getattr(format_of(n), "kind", None) for n in ("rss.xml", "tags/x.atom.xml", "feed.json", "index.html")]
+    ['rss', 'atom', 'json', None]
+    """
+    for fmt in FORMATS:
+        if name == fmt.main or (fmt.paged and name.endswith(f".{fmt.kind}.xml")):
+            return fmt
+    return None
