@@ -1,22 +1,35 @@
 """Write feeds so that a reader never sees a broken, half-written or needlessly changed one.
 
 For each document: equal bytes → no write at all (mtime and ETag stay).
-Otherwise: temporary file beside the target → fsync → verify → chmod 0644.
+Otherwise: temporary file beside the target → verify → chmod 0644.
 Only when every document of the build is staged and verified are they
-renamed into place with ``os.replace``: a failure leaves every previous feed
-as it was. Documents arrive one at a time and only their temporary files
-are kept, so a build of thousands of archive pages holds one in memory.
+made durable, then renamed into place with ``os.replace``: a failure leaves
+every previous feed as it was. Documents arrive one at a time and only
+their temporary files are kept, so a build of thousands of archive pages
+holds one in memory.
+
+Durability, in order: (1) every temporary file's bytes reach the disk, by
+one ``syncfs`` of the output's file system (Linux) or else one ``fsync``
+per file; (2) the renames; (3) one ``fsync`` of each directory that got a
+rename. A power cut before (3) leaves each name on its old or its new file,
+both complete; never a half-written one. One ``syncfs`` instead of 4,000
+``fsync`` calls is what a cold 100,000-seed build gains.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterable
 from contextlib import suppress
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from .errors import PublishError
+
+log = logging.getLogger(__name__)
 
 Verifier = Callable[[str, bytes], None]
 
@@ -46,6 +59,7 @@ def publish(out: Path, documents: Iterable[tuple[str, bytes]], verify: Verifier)
                 verify(name, data)
             except Exception as exc:  # any verifier failure blocks publication
                 raise PublishError(target, f"failed verification: {exc}") from exc
+        _sync(out, staged.values())
         for name, temp in staged.items():
             temp.replace(out / name)
         for directory in {(out / name).parent for name in staged}:
@@ -92,13 +106,56 @@ def _stage(target: Path, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         Path(temp).chmod(0o644)  # mkstemp creates 0600: a web server could not read it
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
     return Path(temp)
+
+
+#: From this many staged files on, one syncfs of the file system is cheaper than one fsync each.
+SYNCFS_FROM = 8
+
+
+def _sync(out: Path, temps: Iterable[Path]) -> None:
+    """Make the staged files durable before any of them is renamed into place."""
+    temps = list(temps)
+    if len(temps) >= SYNCFS_FROM and _syncfs(out):
+        log.debug("%d staged files made durable with one syncfs", len(temps))
+        return
+    log.debug("%d staged files made durable with one fsync each", len(temps))
+    for temp in temps:
+        fd = os.open(temp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _syncfs(path: Path) -> bool:
+    """``syncfs(2)`` on the file system of ``path`` (Linux); ``False`` where it is not available."""
+    libc = _libc()
+    if libc is None:
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return bool(libc.syncfs(fd) == 0)
+    finally:
+        os.close(fd)
+
+
+@cache
+def _libc() -> Any:
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name, use_errno=True)
+        libc.syncfs  # noqa: B018 -- AttributeError where the C library has no syncfs
+    except (OSError, AttributeError, TypeError):
+        return None
+    return libc
 
 
 def _fsync_dir(path: Path) -> None:

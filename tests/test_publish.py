@@ -1,0 +1,46 @@
+"""Publishing: equal bytes are never rewritten, a failure replaces nothing, and files are durable before renames."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from seedfeed.errors import PublishError
+from seedfeed.publish import SYNCFS_FROM, publish
+
+
+def accept(name: str, data: bytes) -> None:
+    return None
+
+
+def test_equal_bytes_are_not_rewritten_and_new_ones_replace_atomically(tmp_path) -> None:
+    assert publish(tmp_path, [("a.xml", b"1"), ("b/c.xml", b"2")], accept) == ["a.xml", "b/c.xml"]
+    mtime = (tmp_path / "a.xml").stat().st_mtime_ns
+    assert publish(tmp_path, [("a.xml", b"1"), ("b/c.xml", b"3")], accept) == ["b/c.xml"]
+    assert (tmp_path / "a.xml").stat().st_mtime_ns == mtime
+    assert (tmp_path / "b/c.xml").read_bytes() == b"3"
+    assert oct((tmp_path / "b/c.xml").stat().st_mode & 0o777) == "0o644"
+    assert [p.name for p in tmp_path.rglob(".*")] == []  # no temporary file is left
+
+
+def test_a_document_that_fails_verification_replaces_nothing(tmp_path) -> None:
+    publish(tmp_path, [("a.xml", b"old"), ("b.xml", b"old")], accept)
+
+    def refuse_b(name: str, data: bytes) -> None:
+        if name == "b.xml":
+            raise ValueError("broken")
+
+    with pytest.raises(PublishError, match=r"b\.xml: failed verification: broken"):
+        publish(tmp_path, [("a.xml", b"new"), ("b.xml", b"new")], refuse_b)
+    assert [(tmp_path / n).read_bytes() for n in ("a.xml", "b.xml")] == [b"old", b"old"]
+    assert [p.name for p in tmp_path.rglob(".*")] == []
+
+
+@pytest.mark.parametrize(
+    ("count", "how"), [(SYNCFS_FROM - 1, "one fsync each"), (SYNCFS_FROM + 40, "one syncfs")], ids=["few", "many"]
+)
+def test_staged_files_are_made_durable_before_they_are_renamed(tmp_path, caplog, count, how) -> None:
+    caplog.set_level(logging.DEBUG, logger="seedfeed.publish")
+    publish(tmp_path, [(f"archive/{n}.xml", b"x") for n in range(count)], accept)
+    assert f"{count} staged files made durable with {how}" in caplog.text
