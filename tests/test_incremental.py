@@ -114,3 +114,29 @@ def test_seed_rejected_for_a_duplicate_slug_is_published_once_the_other_is_gone(
     report = build(config, now=NOW + timedelta(hours=1))
     assert (report.rejected, report.articles) == ((), 1)
     assert [e.title for e in feedparser.parse(str(config.out / "atom.xml")).entries] == ["B"]
+
+
+def test_a_new_site_title_renders_every_document_again_but_parses_no_seed(corpus, make_config, caplog) -> None:
+    import logging
+
+    config = make_config(corpus, page_size=2, limit=3)
+    build(config, now=NOW)
+    caplog.set_level(logging.DEBUG, logger="seedfeed")
+    retitled = make_config(corpus, page_size=2, limit=3, title="Novice")
+    report = build(retitled, now=NOW + timedelta(hours=1))
+    bad = len(report.rejected)
+    assert f"{report.seeds} seeds in {corpus}, {bad} to read, 0 gone" in caplog.text  # only the rejected ones
+    assert "archive/1.atom.xml" in report.written and "atom.xml" in report.written
+    for path in config.out.rglob("*.xml"):
+        assert "<title>seedfeed" not in path.read_text(), path
+
+
+def test_a_new_base_url_parses_every_seed_again(corpus, make_config, caplog) -> None:
+    import logging
+
+    config = make_config(corpus)
+    build(config, now=NOW)
+    caplog.set_level(logging.DEBUG, logger="seedfeed")
+    moved = make_config(corpus, base_url="https://novice.example.si/")
+    report = build(moved, now=NOW + timedelta(hours=1))
+    assert f"{report.seeds} seeds in {corpus}, {report.seeds} to read, 0 gone" in caplog.text

@@ -116,8 +116,8 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
     listing = scan_seeds(config.seeds)
     for error in listing.rejected:
         log.error("%s", error)
-    settings = _fingerprint(config.site)
-    digest = _scan_digest(listing.files, settings)
+    settings, rendering = _fingerprints(config.site)
+    digest = _scan_digest(listing.files, rendering)
     quiet = _unchanged(config, listing.files, digest)
     if quiet is not None and not listing.rejected:
         if config.site.hub:
@@ -129,6 +129,7 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
         ledger = state.ledger()
         known, bad = state.known_files()
         work = plan(listing.files, known, bad, ledger.settings == settings)
+        restyle = ledger.rendered != rendering  # e.g. a new site title: every document, no seed parsed
         log.debug(
             "%d seeds in %s, %d to read, %d gone", len(listing.files), config.seeds, len(work.read), len(work.drop)
         )
@@ -138,10 +139,10 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
             config, state, list(work.read), listing.files, not work.everything, now, counts, affected, progress, record
         )
         state.set_known_files(listing.files)  # every listed file now has its row
-        dirty = bool(counts.new or counts.changed or counts.removed or work.everything)
+        dirty = bool(counts.new or counts.changed or counts.removed or work.everything or restyle)
         if dirty:
             affected |= {Unit.page(k) for k in archive_overflow(state, config.site.limit, config.site.page_size)}
-            if work.everything:
+            if work.everything or restyle:
                 affected |= {Unit.page(k) for k in state.pages()}
                 affected |= {Unit.topic(kind, key) for kind, key in state.topic_counts()}
         pages = state.pages()
@@ -150,7 +151,7 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
         # publishing: what it records (first sightings, edit times, archive pages) then stays
         # the same if publishing fails, and the next build renders the same feeds again.
         owed = (ledger.owed or frozenset()) | affected if dirty else ledger.owed
-        state.set_ledger(Ledger(settings, None, owed, state.count(), len(pages)))
+        state.set_ledger(Ledger(settings, None, owed, state.count(), len(pages), rendering))
         state.commit()
         on_disk = _listing(config.out / "archive")  # one listing, not two stats per page
         missing = {Unit.page(k) for k in pages if not {fmt.document(str(k)) for fmt in PAGED} <= on_disk}
@@ -162,7 +163,7 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
             log.debug("no article changed: nothing rendered, nothing written")
         articles = state.count()
         # A build with rejected seeds records no scan digest: they are reported again next time.
-        state.set_ledger(Ledger(settings, None if rejected else digest, None, articles, len(pages)))
+        state.set_ledger(Ledger(settings, None if rejected else digest, None, articles, len(pages), rendering))
         state.commit()
     if config.site.hub:
         _announce(config, written)
@@ -300,7 +301,7 @@ def _publish_guarded(
                 error = SeedError(config.seeds / name, f"cannot be published: {reason}")
                 rejected.append(_reject(state, error, row, name, row.size, row.mtime_ns, row.sha256, now))
             ledger = state.ledger()
-            state.set_ledger(Ledger(ledger.settings, None, frozenset(units), state.count(), ledger.pages))
+            state.set_ledger(replace(ledger, scan=None, owed=frozenset(units), articles=state.count()))
             state.commit()
 
 
@@ -418,9 +419,19 @@ def _render_and_publish(config: Config, state: State, units: Set[Unit], now: dat
 _FRAGMENTS_KEPT = 1024
 
 
-def _fingerprint(site: Site) -> str:
-    """What the cached articles depend on besides the seed bytes: the site settings and the code."""
-    return hashlib.sha256(f"{__version__}/{CACHE_VERSION}/{site!r}".encode()).hexdigest()
+def _fingerprints(site: Site) -> tuple[str, str]:
+    """(what the cached articles depend on besides the seed bytes, what the documents depend on).
+
+    Parsing reads only the ids' prefix, the base URL, the time zone, the
+    fallback language and the limits: a new site title, ``limit`` or hub
+    renders every document again but parses no seed.
+    """
+    parsing = (site.id_prefix, site.base_url, site.timezone, site.language, site.limits)
+    code = f"{__version__}/{CACHE_VERSION}"
+    return (
+        hashlib.sha256(f"{code}/{parsing!r}".encode()).hexdigest(),
+        hashlib.sha256(f"{code}/{site!r}".encode()).hexdigest(),
+    )
 
 
 def _refresh(

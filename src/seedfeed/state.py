@@ -25,7 +25,7 @@ from typing import Any
 from .errors import StateError
 from .plan import Unit
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seeds (
     name       TEXT PRIMARY KEY,   -- the seed's file name
@@ -64,6 +64,7 @@ CREATE INDEX IF NOT EXISTS seeds_rejected ON seeds (name) WHERE error IS NOT NUL
 CREATE TABLE IF NOT EXISTS ledger (      -- the record of the last build: one row
     id          INTEGER PRIMARY KEY CHECK (id = 1),
     settings    TEXT,                    -- fingerprint of the settings and code the articles were parsed with
+    rendered    TEXT,                    -- fingerprint of all the settings the documents were rendered with
     scan        TEXT,                    -- digest of the listing of the last complete build
     owed        TEXT,                    -- JSON list of units a build committed but has not published yet
     articles    INTEGER NOT NULL DEFAULT 0,
@@ -79,7 +80,8 @@ class Ledger:
     """What the last build recorded about itself.
 
     ``settings``: the fingerprint of the settings and code its articles were
-    parsed with. ``scan``: the digest of the seed listing of the last
+    parsed with; ``rendered``: of every setting, which the documents depend
+    on. ``scan``: the digest of the seed listing of the last
     *complete* build (equal digests let a build skip everything); ``None``
     while a build is under way or seeds were rejected. ``owed``: the units a
     build committed to the state but had not yet published when it stopped
@@ -93,6 +95,7 @@ class Ledger:
     owed: frozenset[Unit] | None = None
     articles: int = 0
     pages: int = 0
+    rendered: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,18 +387,20 @@ class State:
 
     def ledger(self) -> Ledger:
         """The record of the last build."""
-        found = self._db.execute("SELECT settings, scan, owed, articles, pages FROM ledger WHERE id = 1").fetchone()
+        query = "SELECT settings, scan, owed, articles, pages, rendered FROM ledger WHERE id = 1"
+        found = self._db.execute(query).fetchone()
         if found is None:
             return Ledger()
-        settings, scan, owed, articles, pages = found
+        settings, scan, owed, articles, pages, rendered = found
         units = None if owed is None else frozenset(Unit.parse(name) for name in json.loads(owed))
-        return Ledger(settings, scan, units, int(articles), int(pages))
+        return Ledger(settings, scan, units, int(articles), int(pages), rendered)
 
     def set_ledger(self, ledger: Ledger) -> None:
         owed = None if ledger.owed is None else json.dumps(sorted(u.name for u in ledger.owed))
         self._db.execute(
-            "INSERT OR REPLACE INTO ledger (id, settings, scan, owed, articles, pages) VALUES (1, ?, ?, ?, ?, ?)",
-            (ledger.settings, ledger.scan, owed, ledger.articles, ledger.pages),
+            "INSERT OR REPLACE INTO ledger (id, settings, scan, owed, articles, pages, rendered) "
+            "VALUES (1, ?, ?, ?, ?, ?, ?)",
+            (ledger.settings, ledger.scan, owed, ledger.articles, ledger.pages, ledger.rendered),
         )
 
     def pending_pings(self) -> set[str]:
