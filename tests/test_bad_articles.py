@@ -92,3 +92,29 @@ def test_an_article_that_makes_a_document_fail_costs_only_itself(make_config, ch
     assert report.articles == 3
     for name in ("rss.xml", "feed.json"):
         assert "Članek 2" not in (config.out / name).read_text()
+
+
+def test_an_archive_page_rendered_in_a_worker_that_fails_costs_only_its_bad_article(make_config) -> None:
+    from seedfeed.build import PARALLEL_PAGES_FROM
+
+    config = make_config(limit=1, page_size=1)  # one article per page: enough pages for the worker processes
+    count = PARALLEL_PAGES_FROM + 4
+    for day in range(1, count + 1):
+        (config.seeds / f"2024-01-{day:02d}-clanek.txt").write_text(f"Članek {day}\nBesedilo {day}.\n")
+    build(config, now=NOW)
+    _poison(config, "2024-01-03-clanek.txt", lambda a: replace(a, published=datetime(999, 1, 1, tzinfo=UTC)))
+    (config.seeds / "2024-02-01-novo.txt").write_text("Novo\nBesedilo.\n")
+    with State(config.state) as state:  # render every page again, as a new setting would
+        state.set_ledger(replace(state.ledger(), rendered="changed"))
+        state.commit()
+
+    report = build(config, now=NOW + timedelta(hours=1))
+
+    assert [(Path(e.path).name, e.reason.split(":")[0]) for e in report.rejected] == [
+        ("2024-01-03-clanek.txt", "cannot be published")
+    ]
+    walked = []
+    for path in sorted((config.out / "archive").glob("*.atom.xml")):
+        walked += [e.title for e in feedparser.parse(path).entries]
+    assert "Članek 3" not in walked
+    assert len(walked) == count - 1  # every other archived article is still there

@@ -15,10 +15,11 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence, Set
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from . import __version__
 from .archive import archive_page, assign_pages
@@ -40,6 +41,8 @@ from .store.record import Record, read_record
 from .store.seeds import read_seed, scan_seeds
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 #: Bump when parsing changes what an article holds: cached articles are then parsed again.
 CACHE_VERSION = 1
@@ -329,74 +332,74 @@ def _culprits(articles: list[Article], site: Site) -> list[tuple[Article, str]]:
 
 def _render_and_publish(config: Config, state: State, units: Set[Unit], now: datetime, progress: bool) -> list[str]:
     from .discovery import discovery_documents
-    from .feeds.entry import Fragment, assemble, envelope, render_fragments
+    from .feeds.entry import Documents  # feedgen is imported only by a build that renders
     from .jsonfeed import JSON_FILE, render_json_feed
     from .pages import MAIN, Page
     from .publish import publish, unpublish
-    from .render import feed_language  # feedgen is imported only by a build that renders
+    from .render import feed_language
 
+    site = config.site
     sizes = state.pages()
     last = max(sizes, default=None)
     pages = sorted(u.number for u in units if u.number is not None)
     topics = state.topic_counts()
-    listed = sorted((kind, key, label) for (kind, key), (label, n) in topics.items() if n >= config.site.topic_min)
+    listed = sorted((kind, key, label) for (kind, key), (label, n) in topics.items() if n >= site.topic_min)
     kept = {Unit.topic(kind, key) for kind, key, _ in listed}
     dropped = sorted(u for u in units if u.number is None and u not in kept)
-
     links: dict[str, str | None] = {}  # folded title → link, looked up once per build
+    renderer = Documents(site, keep=_FRAGMENTS_KEPT)
+    verified: set[str] = set()  # documents a worker process rendered and verified already
 
     def resolve(articles: Iterable[str]) -> list[Article]:
         resolved = _resolve_related(state, [article_from_json(j) for j in articles], links)
         current[:] = resolved
         return resolved
 
-    rendered: dict[tuple[str, str], Fragment] = {}  # (slug, document language) → its fragment, this build
-    counts = {"entries": 0, "documents": 0}
-
-    def render_pair(
-        articles: list[Article], site: Site, page: Page, empty_updated: datetime | None = None
-    ) -> Iterable[tuple[str, bytes]]:
-        """Both documents of ``page``: each entry rendered once per build and language, then assembled."""
-        language = feed_language(articles, site)
-        mine = {a.slug: rendered[a.slug, language] for a in articles if (a.slug, language) in rendered}
-        missing = [a for a in articles if a.slug not in mine]
-        counts["entries"] += len(missing)
-        counts["documents"] += 1
-        for article, fragment in zip(missing, render_fragments(missing, site, language), strict=True):
-            mine[article.slug] = fragment
-            if len(rendered) >= _FRAGMENTS_KEPT:  # archive pages are disjoint: keep the recent ones only
-                del rendered[next(iter(rendered))]
-            rendered[article.slug, language] = fragment
-        fragments = [mine[a.slug] for a in articles]
-        newest = max((a.updated for a in articles if a.updated), default=empty_updated)
-        if newest is None:
-            raise ValueError("a feed without articles needs empty_updated")
-        shells = envelope(site, page, language, newest)
-        return [(name, assemble(name, shell, fragments)) for name, shell in shells.items()]
+    def archive_documents() -> Iterator[tuple[str, bytes]]:
+        if len(pages) < PARALLEL_PAGES_FROM or _workers() < 2:
+            for number in pages:
+                articles = resolve(state.page_articles(number))
+                yield from renderer.render(articles, archive_page(number, sizes, site.page_size), empty_updated=now)
+            return
+        # Each worker reads its page's articles from the state itself (committed before
+        # publishing), resolves, renders and verifies them: this process only publishes.
+        tasks = (_PageTask(config.state, site, archive_page(n, sizes, site.page_size), now) for n in pages)
+        for task, result in _in_workers(_render_page, tasks):
+            if isinstance(result, str):
+                number = task.page.number
+                raise _Unpublishable(resolve(state.page_articles(number)), result)
+            renderer.documents += 1
+            renderer.entries += result[0]
+            for name, data in result[1]:
+                verified.add(name)
+                yield name, data
 
     def documents() -> Iterator[tuple[str, bytes]]:
-        entries = resolve(state.newest(config.site.limit))
+        entries = resolve(state.newest(site.limit))
         if entries:
-            yield from render_pair(entries, config.site, replace(MAIN, prev=last))
-            yield JSON_FILE, render_json_feed(entries, config.site, feed_language(entries, config.site))
+            yield from renderer.render(entries, replace(MAIN, prev=last))
+            yield JSON_FILE, render_json_feed(entries, site, feed_language(entries, site))
         else:
             log.error("no seed could be published; the subscription feeds were left as they were")
-        for number in bar(pages, total=len(pages), label="pages rendered", enabled=progress):
-            page = archive_page(number, sizes, config.site.page_size)
-            articles = resolve(state.page_articles(number))
-            yield from render_pair(articles, config.site, page, empty_updated=now)
+        yield from bar(archive_documents(), total=2 * len(pages), label="pages rendered", enabled=progress)
         for kind, key, label in listed:
             if Unit.topic(kind, key) in units:
                 page = Page(topic=Unit.topic(kind, key).name, label=label)
-                articles = resolve(state.topic_articles(kind, key, config.site.limit))
-                yield from render_pair(articles, config.site, page)
+                articles = resolve(state.topic_articles(kind, key, site.limit))
+                yield from renderer.render(articles, page)
         current.clear()
         if entries:
-            yield from discovery_documents(config.site, sorted(sizes), listed)
+            yield from discovery_documents(site, sorted(sizes), listed)
+
+    def verify(name: str, data: bytes) -> None:
+        if name not in verified:
+            _verify(name, data)
 
     current: list[Article] = []  # the articles of the document being rendered or verified
     try:
-        written = publish(config.out, documents(), _verify)
+        written = publish(config.out, documents(), verify)
+    except _Unpublishable:
+        raise
     except PublishError as exc:
         if exc.__cause__ is None or isinstance(exc.__cause__, OSError) or not current:
             raise  # a write failed, or a document no article is in: not an article's fault
@@ -408,11 +411,49 @@ def _render_and_publish(config: Config, state: State, units: Set[Unit], now: dat
             raise
         raise _Unpublishable(list(current), f"rendering failed: {exc!r}") from exc
     log.debug(
-        "entries rendered: %d for %d articles in %d documents", counts["entries"], state.count(), counts["documents"]
+        "entries rendered: %d for %d articles in %d documents", renderer.entries, state.count(), renderer.documents
     )
     gone = unpublish(config.out, [fmt.document(unit.name) for unit in dropped for fmt in PAGED])
     log.debug("%d archive pages rendered; rewritten: %s; removed: %s", len(pages), written or "none", gone or "none")
     return written
+
+
+#: From this many archive pages to render on, they are rendered and verified in worker processes.
+PARALLEL_PAGES_FROM = 16
+
+
+@dataclass(frozen=True, slots=True)
+class _PageTask:
+    """One archive page for a worker: where the state is, the settings, the page, the build's time."""
+
+    state: Path
+    site: Site
+    page: Any
+    now: datetime
+
+
+_worker_state: tuple[Path, State, dict[str, str | None]] | None = None  # a worker's read-only state
+
+
+def _render_page(task: _PageTask) -> tuple[int, list[tuple[str, bytes]]] | str:
+    """In a worker: (entries, both documents of an archive page) rendered and verified; or why not."""
+    global _worker_state
+    from .feeds.entry import Documents
+
+    if _worker_state is None or _worker_state[0] != task.state:
+        _worker_state = (task.state, State(task.state, readonly=True), {})
+    _, state, links = _worker_state
+    try:
+        articles = _resolve_related(state, [article_from_json(j) for j in state.page_articles(task.page.number)], links)
+        documents = Documents(task.site, keep=0).render(articles, task.page, empty_updated=task.now)
+    except Exception as exc:  # reported in the build, which finds the article responsible
+        return f"rendering failed: {exc!r}"
+    for name, data in documents:
+        try:
+            _verify(name, data)
+        except Exception as exc:
+            return f"{name} failed verification: {exc}"
+    return len(articles), documents
 
 
 #: Fragments kept for reuse within a build: the subscription and topic feeds share their newest entries.
@@ -581,25 +622,55 @@ def _load_all(tasks: list[tuple[Path, int, Site, str | None]]) -> Iterator[_Load
     faster than forking: 4.2 s against 4.7 s for a cold 5,000-seed build),
     and each worker exits as soon as the build is gone (:func:`_watch_parent`).
     """
-    workers = min(os.cpu_count() or 1, 8)
-    if len(tasks) < PARALLEL_FROM or workers < 2:
+    if len(tasks) < PARALLEL_FROM or _workers() < 2:
         yield from map(_load_one, tasks)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["seedfeed.build"])
     done = 0
     try:
-        with ProcessPoolExecutor(workers, context, initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
+        with _pool() as pool:
             for loaded in pool.map(_load_one, tasks, chunksize=64):
                 yield loaded
                 done += 1
     except BrokenProcessPool:  # a worker was killed (the OOM killer, an operator): finish here
         log.warning("a parsing worker died; parsing the other %d seeds in this process", len(tasks) - done)
         yield from map(_load_one, tasks[done:])
+
+
+def _workers() -> int:
+    return min(os.cpu_count() or 1, 8)
+
+
+def _pool() -> Any:
+    """A pool of worker processes from the fork server (see :func:`_load_all` for why not fork)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["seedfeed.build", "seedfeed.feeds.entry"])
+    return ProcessPoolExecutor(_workers(), context, initializer=_watch_parent, initargs=(os.getpid(),))
+
+
+def _in_workers(function: Callable[[_T], _R], tasks: Iterable[_T]) -> Iterator[tuple[_T, _R]]:
+    """``(task, function(task))`` in the order of ``tasks``, computed in worker processes.
+
+    At most a few tasks per worker are in flight: ``tasks`` is consumed as
+    results come back, so memory holds a window of pages, not the archive.
+    """
+    from collections import deque
+
+    window = 3 * _workers()
+    with _pool() as pool:
+        pending: deque[tuple[_T, Any]] = deque()
+        for task in tasks:
+            pending.append((task, pool.submit(function, task)))
+            if len(pending) >= window:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
 
 
 def _watch_parent(build: int) -> None:

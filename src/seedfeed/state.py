@@ -190,12 +190,15 @@ class State:
     tell the build what to do with them.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = path
+        if readonly:  # a worker process reading what the build committed
+            self._db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+            return
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise StateError(path.parent, f"cannot create the state directory: {exc.strerror}") from None
-        self.path = path
         self._db = sqlite3.connect(path)
         try:
             self._open(path)

@@ -75,3 +75,44 @@ def assemble(name: str, shell: bytes, fragments: Sequence[Fragment]) -> bytes:
     if name.endswith("atom.xml"):
         return shell[: -len(ATOM_TAIL)] + b"".join(f.atom for f in fragments) + ATOM_TAIL
     return shell[: -len(RSS_TAIL)] + b"".join(f.rss for f in fragments) + RSS_TAIL
+
+
+class Documents:
+    """Renders pairs of documents from fragments, each entry once per document language.
+
+    Fragments are kept for reuse (the subscription and topic feeds share
+    their newest entries) up to ``keep`` of them: archive pages are disjoint,
+    so only recent fragments are worth keeping. ``entries`` and
+    ``documents`` count the work done, for the build's log.
+    """
+
+    def __init__(self, site: Site, keep: int = 1024) -> None:
+        self.site = site
+        self.keep = keep
+        self.entries = 0
+        self.documents = 0
+        self._kept: dict[tuple[str, str], Fragment] = {}
+
+    def render(
+        self, articles: Sequence[Article], page: Page, empty_updated: datetime | None = None
+    ) -> list[tuple[str, bytes]]:
+        """Both documents of ``page`` holding ``articles``: ``[(file name, bytes)]``."""
+        from ..render import feed_language
+
+        language = feed_language(articles, self.site)
+        mine = {a.slug: self._kept[a.slug, language] for a in articles if (a.slug, language) in self._kept}
+        missing = [a for a in articles if a.slug not in mine]
+        self.entries += len(missing)
+        self.documents += 1
+        for article, fragment in zip(missing, render_fragments(missing, self.site, language), strict=True):
+            mine[article.slug] = fragment
+            if self.keep:
+                if len(self._kept) >= self.keep:
+                    del self._kept[next(iter(self._kept))]
+                self._kept[article.slug, language] = fragment
+        fragments = [mine[a.slug] for a in articles]
+        newest = max((a.updated for a in articles if a.updated), default=empty_updated)
+        if newest is None:
+            raise ValueError("a feed without articles needs empty_updated")
+        shells = envelope(self.site, page, language, newest)
+        return [(name, assemble(name, shell, fragments)) for name, shell in shells.items()]
