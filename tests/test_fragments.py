@@ -60,3 +60,30 @@ def test_a_build_renders_each_entry_once(make_config, corpus, caplog) -> None:
     build(config, now=NOW)
     rendered = [r.getMessage() for r in caplog.records if r.getMessage().startswith("entries rendered:")]
     assert rendered == ["entries rendered: 10 for 10 articles in 16 documents"]
+
+
+def _rendered(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.getMessage().startswith("entries rendered:")]
+
+
+def test_an_incremental_build_renders_only_the_edited_entry(make_config, corpus, caplog) -> None:
+    from datetime import timedelta
+
+    config = make_config(corpus, limit=3, page_size=2, language="sl")
+    build(config, now=NOW)
+    seed = corpus / "2024-06-01-poplave-u-zagrebu.txt"
+    seed.write_text(seed.read_text(encoding="utf-8") + "\nDodatni odstavek.\n", encoding="utf-8")
+    caplog.set_level(logging.DEBUG, logger="seedfeed")
+    build(config, now=NOW + timedelta(hours=1))
+    assert _rendered(caplog)[0].startswith("entries rendered: 1 for 10 articles in ")
+
+
+def test_a_new_site_title_renders_no_entry_again(make_config, corpus, caplog) -> None:
+    from datetime import timedelta
+
+    build(make_config(corpus, limit=3, page_size=2, language="sl"), now=NOW)
+    caplog.set_level(logging.DEBUG, logger="seedfeed")
+    retitled = make_config(corpus, limit=3, page_size=2, language="sl", title="Novice")
+    build(retitled, now=NOW + timedelta(hours=1))
+    assert _rendered(caplog) == ["entries rendered: 0 for 10 articles in 16 documents"]
+    assert b"<title>Novice</title>" in (retitled.out / "atom.xml").read_bytes()

@@ -50,7 +50,7 @@ def run_on_terminal(command: list[str], cwd) -> str:
 
 @pytest.mark.slow
 def test_a_long_build_shows_a_bar_on_a_terminal_and_nothing_in_a_pipe(tmp_path) -> None:
-    many_seeds(tmp_path / "seeds", 2500)
+    many_seeds(tmp_path / "seeds", 6000)  # each phase must last over a second for its bar to show
     (tmp_path / "seedfeed.toml").write_text("[site]\nlimit = 10\npage_size = 10\n")
     shown = run_on_terminal([sys.executable, "-m", "seedfeed", "build"], tmp_path)
     assert "%|" in shown and ("seeds read" in shown or "pages rendered" in shown)

@@ -347,7 +347,7 @@ def _render_and_publish(config: Config, state: State, units: Set[Unit], now: dat
     kept = {Unit.topic(kind, key) for kind, key, _ in listed}
     dropped = sorted(u for u in units if u.number is None and u not in kept)
     links: dict[str, str | None] = {}  # folded title → link, looked up once per build
-    renderer = Documents(site, keep=_FRAGMENTS_KEPT)
+    renderer = Documents(site, keep=_FRAGMENTS_KEPT, store=state)
     verified: set[str] = set()  # documents a worker process rendered and verified already
 
     def resolve(articles: Iterable[str]) -> list[Article]:

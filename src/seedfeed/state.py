@@ -16,6 +16,7 @@ import marshal
 import os
 import sqlite3
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from typing import Any
 from .errors import StateError
 from .plan import Unit
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seeds (
     name       TEXT PRIMARY KEY,   -- the seed's file name
@@ -72,6 +73,14 @@ CREATE TABLE IF NOT EXISTS ledger (      -- the record of the last build: one ro
 );
 CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), files BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS pending_pings (url TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS fragments (   -- each entry as rendered, for documents of one language
+    slug     TEXT NOT NULL,
+    language TEXT NOT NULL,              -- the language of the documents it was rendered for
+    key      TEXT NOT NULL,              -- hash of what it was rendered from (feeds.entry.fragment_key)
+    atom     BLOB NOT NULL,              -- zlib-compressed
+    rss      BLOB NOT NULL,
+    PRIMARY KEY (slug, language)
+);
 """
 
 
@@ -211,7 +220,7 @@ class State:
         if version != SCHEMA_VERSION:  # an older layout: start over (the published feeds are the record)
             self._db.executescript(
                 "DROP TABLE IF EXISTS seeds; DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS topics;"
-                "DROP TABLE IF EXISTS ledger;"
+                "DROP TABLE IF EXISTS ledger; DROP TABLE IF EXISTS fragments;"
                 "DROP TABLE IF EXISTS pages; DROP TABLE IF EXISTS snapshot;"
             )
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -383,10 +392,31 @@ class State:
         self._db.execute("UPDATE seeds SET size = ?, mtime_ns = ? WHERE name = ?", (size, mtime_ns, name))
 
     def forget(self, names: Iterable[str]) -> None:
-        """Drop the rows of seed files that are gone."""
+        """Drop the rows of seed files that are gone, and their rendered fragments."""
         rows = [(n,) for n in names]
+        self._db.executemany("DELETE FROM fragments WHERE slug = (SELECT slug FROM seeds WHERE name = ?)", rows)
         self._db.executemany("DELETE FROM seeds WHERE name = ?", rows)
         self._db.executemany("DELETE FROM topics WHERE name = ?", rows)
+
+    def fragments(self, language: str, keys: dict[str, str]) -> dict[str, tuple[bytes, bytes]]:
+        """The stored (atom, rss) fragments of these slugs for ``language`` whose key still matches."""
+        found: dict[str, tuple[bytes, bytes]] = {}
+        slugs = list(keys)
+        for start in range(0, len(slugs), 500):
+            chunk = slugs[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT slug, key, atom, rss FROM fragments WHERE language = ? AND slug IN ({marks})"
+            for slug, key, atom, rss in self._db.execute(query, (language, *chunk)):
+                if keys[slug] == key:
+                    found[slug] = (zlib.decompress(atom), zlib.decompress(rss))
+        return found
+
+    def save_fragments(self, language: str, items: Iterable[tuple[str, str, bytes, bytes]]) -> None:
+        """Store (slug, key, atom, rss) fragments rendered for ``language``."""
+        self._db.executemany(
+            "INSERT OR REPLACE INTO fragments (slug, language, key, atom, rss) VALUES (?, ?, ?, ?, ?)",
+            [(slug, language, key, zlib.compress(atom, 1), zlib.compress(rss, 1)) for slug, key, atom, rss in items],
+        )
 
     def ledger(self) -> Ledger:
         """The record of the last build."""

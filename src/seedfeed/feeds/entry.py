@@ -14,9 +14,11 @@ document language, and every document of that language can use it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
 from ..model import Article, Site
 from ..pages import MAIN, Page
@@ -77,18 +79,40 @@ def assemble(name: str, shell: bytes, fragments: Sequence[Fragment]) -> bytes:
     return shell[: -len(RSS_TAIL)] + b"".join(f.rss for f in fragments) + RSS_TAIL
 
 
+class FragmentStore(Protocol):
+    """Where fragments outlive a build (the state database)."""
+
+    def fragments(self, language: str, keys: dict[str, str]) -> dict[str, tuple[bytes, bytes]]: ...
+
+    def save_fragments(self, language: str, items: Iterable[tuple[str, str, bytes, bytes]]) -> None: ...
+
+
+def fragment_key(article: Article, site: Site, language: str) -> str:
+    """The hash of what an entry is rendered from: the article (dates and resolved links
+    included), the settings an entry uses (the source feeds' URLs), the document language and
+    the code."""
+    from .. import __version__
+    from ..codec import article_to_json
+
+    text = f"{__version__}\0{site.feeds_url}\0{site.sources!r}\0{language}\0{article_to_json(article)}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 class Documents:
     """Renders pairs of documents from fragments, each entry once per document language.
 
     Fragments are kept for reuse (the subscription and topic feeds share
     their newest entries) up to ``keep`` of them: archive pages are disjoint,
-    so only recent fragments are worth keeping. ``entries`` and
+    so only recent fragments are worth keeping. With a ``store``, fragments
+    also outlive the build: an entry whose article, links and settings are
+    unchanged is not rendered again by the next build. ``entries`` and
     ``documents`` count the work done, for the build's log.
     """
 
-    def __init__(self, site: Site, keep: int = 1024) -> None:
+    def __init__(self, site: Site, keep: int = 1024, store: FragmentStore | None = None) -> None:
         self.site = site
         self.keep = keep
+        self.store = store
         self.entries = 0
         self.documents = 0
         self._kept: dict[tuple[str, str], Fragment] = {}
@@ -102,9 +126,20 @@ class Documents:
         language = feed_language(articles, self.site)
         mine = {a.slug: self._kept[a.slug, language] for a in articles if (a.slug, language) in self._kept}
         missing = [a for a in articles if a.slug not in mine]
+        keys: dict[str, str] = {}
+        if self.store is not None and missing:
+            keys = {a.slug: fragment_key(a, self.site, language) for a in missing}
+            for slug, (atom, rss) in self.store.fragments(language, keys).items():
+                mine[slug] = Fragment(atom, rss)
+            missing = [a for a in missing if a.slug not in mine]
         self.entries += len(missing)
         self.documents += 1
-        for article, fragment in zip(missing, render_fragments(missing, self.site, language), strict=True):
+        fresh = render_fragments(missing, self.site, language)
+        if self.store is not None and missing:
+            self.store.save_fragments(
+                language, [(a.slug, keys[a.slug], f.atom, f.rss) for a, f in zip(missing, fresh, strict=True)]
+            )
+        for article, fragment in zip(missing, fresh, strict=True):
             mine[article.slug] = fragment
             if self.keep:
                 if len(self._kept) >= self.keep:
