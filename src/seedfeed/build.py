@@ -15,7 +15,8 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence, Set
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence, Set
+from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -364,15 +365,15 @@ def _render_and_publish(config: Config, state: State, units: Set[Unit], now: dat
         # Each worker reads its page's articles from the state itself (committed before
         # publishing), resolves, renders and verifies them: this process only publishes.
         tasks = (_PageTask(config.state, site, archive_page(n, sizes, site.page_size), now) for n in pages)
-        for task, result in _in_workers(_render_page, tasks):
-            if isinstance(result, str):
-                number = task.page.number
-                raise _Unpublishable(resolve(state.page_articles(number)), result)
-            renderer.documents += 1
-            renderer.entries += result[0]
-            for name, data in result[1]:
-                verified.add(name)
-                yield name, data
+        with closing(_in_workers(_render_page, tasks)) as results:  # the pool ends here, even on a failure
+            for task, result in results:
+                if isinstance(result, str):
+                    raise _Unpublishable(resolve(state.page_articles(task.page.number)), result)
+                renderer.documents += 1
+                renderer.entries += result[0]
+                for name, data in result[1]:
+                    verified.add(name)
+                    yield name, data
 
     def documents() -> Iterator[tuple[str, bytes]]:
         entries = resolve(state.newest(site.limit))
@@ -503,69 +504,71 @@ def _refresh(
     topics_of: dict[str, list[tuple[str, str, str]]] = {}
     claimed: dict[str, str] = {}  # slug → the file name publishing it, in this batch
     tasks = [(config.seeds / name, scan[name][0], config.site, _reusable_sha(rows.get(name), fresh)) for name in names]
-    results = bar(_load_all(tasks), total=len(tasks), label="seeds read", enabled=progress)
-    for name, result in zip(names, results, strict=True):
-        for note in result.notes:
-            log.warning("%s", note)
-        path = config.seeds / name
-        size, mtime_ns = scan[name]
-        old = rows.get(name)
-        if old is not None and old.page is not None:
-            affected.add(Unit.page(old.page))  # whatever happens to it, its page is rendered again
-        if result.error is not None:
-            error = SeedError(path, *result.error)
-            rejected.append(_rejected(writes, topics_of, error, old, name, size, mtime_ns, result.sha, now))
-            continue
-        sha = result.sha
-        if result.article is None:  # same bytes, new mtime: nothing to parse
-            state.touch(name, size, mtime_ns)
-            continue
-        article = result.article
-        owner = claimed.get(article.slug)
-        if owner is None:
-            owner = state.slug_owner(article.slug)
-            owner = None if owner in rows else owner  # a seed of this batch holds a slug only once it claims it
-        if owner not in (None, name):
-            error = SeedError(path, f"slug {article.slug!r} is already used by {config.seeds / str(owner)}")
-            rejected.append(_rejected(writes, topics_of, error, old, name, size, mtime_ns, sha, now))
-            continue
-        claimed[article.slug] = name
-        recovered = record.entries.get(article.id) if record and old is None else None
-        before = Before(old.first_seen, old.updated, old.article is not None, old.sha256) if old else None
-        dates = entry_dates(
-            article.published,
-            sha,
-            before,
-            (recovered.published, recovered.updated) if recovered else None,
-            now,
-            times.take,
-        )
-        counts.new += dates.change is Change.NEW
-        counts.changed += dates.change is Change.EDITED
-        first_seen, published, updated = dates.first_seen, dates.published, dates.updated
-        times.note(updated)
-        article = replace(article, published=published, updated=updated)
-        writes.append(
-            Row(
-                name,
-                size,
-                mtime_ns,
+    loading = _load_all(tasks)
+    results = bar(loading, total=len(tasks), label="seeds read", enabled=progress)
+    with closing(loading):  # the worker pool ends here, even if recording a result fails
+        for name, result in zip(names, results, strict=True):
+            for note in result.notes:
+                log.warning("%s", note)
+            path = config.seeds / name
+            size, mtime_ns = scan[name]
+            old = rows.get(name)
+            if old is not None and old.page is not None:
+                affected.add(Unit.page(old.page))  # whatever happens to it, its page is rendered again
+            if result.error is not None:
+                error = SeedError(path, *result.error)
+                rejected.append(_rejected(writes, topics_of, error, old, name, size, mtime_ns, result.sha, now))
+                continue
+            sha = result.sha
+            if result.article is None:  # same bytes, new mtime: nothing to parse
+                state.touch(name, size, mtime_ns)
+                continue
+            article = result.article
+            owner = claimed.get(article.slug)
+            if owner is None:
+                owner = state.slug_owner(article.slug)
+                owner = None if owner in rows else owner  # a seed of this batch holds a slug only once it claims it
+            if owner not in (None, name):
+                error = SeedError(path, f"slug {article.slug!r} is already used by {config.seeds / str(owner)}")
+                rejected.append(_rejected(writes, topics_of, error, old, name, size, mtime_ns, sha, now))
+                continue
+            claimed[article.slug] = name
+            recovered = record.entries.get(article.id) if record and old is None else None
+            before = Before(old.first_seen, old.updated, old.article is not None, old.sha256) if old else None
+            dates = entry_dates(
+                article.published,
                 sha,
-                first_seen,
-                updated,
-                slug=article.slug,
-                published=published.astimezone(UTC).isoformat(),
-                title_key=title_key(article.title),
-                link=article.link,
-                article=article_to_json(article),
-                page=old.page if old else recovered.page if recovered else None,
+                before,
+                (recovered.published, recovered.updated) if recovered else None,
+                now,
+                times.take,
             )
-        )
-        topics = article_topics(article)
-        topics_of[name] = topics
-        affected |= {Unit.topic(kind, key) for kind, key, _ in topics}
-        if len(writes) >= _WRITE_BATCH:  # memory stays flat: a batch of rows, not the corpus
-            _flush(state, writes, topics_of)
+            counts.new += dates.change is Change.NEW
+            counts.changed += dates.change is Change.EDITED
+            first_seen, published, updated = dates.first_seen, dates.published, dates.updated
+            times.note(updated)
+            article = replace(article, published=published, updated=updated)
+            writes.append(
+                Row(
+                    name,
+                    size,
+                    mtime_ns,
+                    sha,
+                    first_seen,
+                    updated,
+                    slug=article.slug,
+                    published=published.astimezone(UTC).isoformat(),
+                    title_key=title_key(article.title),
+                    link=article.link,
+                    article=article_to_json(article),
+                    page=old.page if old else recovered.page if recovered else None,
+                )
+            )
+            topics = article_topics(article)
+            topics_of[name] = topics
+            affected |= {Unit.topic(kind, key) for kind, key, _ in topics}
+            if len(writes) >= _WRITE_BATCH:  # memory stays flat: a batch of rows, not the corpus
+                _flush(state, writes, topics_of)
     _flush(state, writes, topics_of)
     return rejected
 
@@ -611,7 +614,7 @@ class _Loaded:
 PARALLEL_FROM = 500
 
 
-def _load_all(tasks: list[tuple[Path, int, Site, str | None]]) -> Iterator[_Loaded]:
+def _load_all(tasks: list[tuple[Path, int, Site, str | None]]) -> Generator[_Loaded, None, None]:
     """:func:`_load_one` over ``tasks``, in order; in worker processes when there are many.
 
     Workers come from a fork server, not a fork of the build: a forked worker
@@ -652,7 +655,7 @@ def _pool() -> Any:
     return ProcessPoolExecutor(_workers(), context, initializer=_watch_parent, initargs=(os.getpid(),))
 
 
-def _in_workers(function: Callable[[_T], _R], tasks: Iterable[_T]) -> Iterator[tuple[_T, _R]]:
+def _in_workers(function: Callable[[_T], _R], tasks: Iterable[_T]) -> Generator[tuple[_T, _R], None, None]:
     """``(task, function(task))`` in the order of ``tasks``, computed in worker processes.
 
     At most a few tasks per worker are in flight: ``tasks`` is consumed as
@@ -661,7 +664,8 @@ def _in_workers(function: Callable[[_T], _R], tasks: Iterable[_T]) -> Iterator[t
     from collections import deque
 
     window = 3 * _workers()
-    with _pool() as pool:
+    pool = _pool()
+    try:
         pending: deque[tuple[_T, Any]] = deque()
         for task in tasks:
             pending.append((task, pool.submit(function, task)))
@@ -671,6 +675,8 @@ def _in_workers(function: Callable[[_T], _R], tasks: Iterable[_T]) -> Iterator[t
         while pending:
             done, future = pending.popleft()
             yield done, future.result()
+    finally:  # also when the consumer stops early: no task left running, no pool left to the collector
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _watch_parent(build: int) -> None:
