@@ -95,6 +95,9 @@ def test_an_article_that_makes_a_document_fail_costs_only_itself(make_config, ch
 
 
 def test_an_archive_page_rendered_in_a_worker_that_fails_costs_only_its_bad_article(make_config) -> None:
+    import subprocess
+    import sys
+
     from seedfeed.build import PARALLEL_PAGES_FROM
 
     config = make_config(limit=1, page_size=1)  # one article per page: enough pages for the worker processes
@@ -107,12 +110,21 @@ def test_an_archive_page_rendered_in_a_worker_that_fails_costs_only_its_bad_arti
     with State(config.state) as state:  # render every page again, as a new setting would
         state.set_ledger(replace(state.ledger(), rendered="changed"))
         state.commit()
+    toml = config.seeds.parent / "seedfeed.toml"
+    toml.write_text(f'[site]\nlimit = 1\npage_size = 1\n[paths]\nstate = "{config.state}"\n')
 
-    report = build(config, now=NOW + timedelta(hours=1))
+    # In a process of its own, as cron runs it: worker pools stay out of the test process.
+    result = subprocess.run(
+        [sys.executable, "-m", "seedfeed", "build", "-q", "--config", str(toml)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
-    assert [(Path(e.path).name, e.reason.split(":")[0]) for e in report.rejected] == [
-        ("2024-01-03-clanek.txt", "cannot be published")
-    ]
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"seedfeed: error: {config.seeds}/2024-01-03-clanek.txt: cannot be published: ")
     walked = []
     for path in sorted((config.out / "archive").glob("*.atom.xml")):
         walked += [e.title for e in feedparser.parse(path).entries]
