@@ -194,3 +194,25 @@ def test_every_exit_code_is_documented_in_the_readme_and_in_help(capsys) -> None
     for code in codes:
         assert f"\n| {code} |" in table, f"exit code {code} is not in the README's table"
         assert f"\n  {code}  " in help_text, f"exit code {code} is not in --help"
+
+
+def test_parse_into_a_closed_pipe_ends_quietly(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    seed = tmp_path / "dolg.txt"  # its JSON is far larger than a pipe's buffer: the write meets the closed end
+    seed.write_text("Dolg članek\n" + ("Odstavek z veliko besedami, ki nekaj pomenijo. " * 10 + "\n") * 400)
+    reader = subprocess.Popen(["head", "-c", "10"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    parse = subprocess.run(
+        [sys.executable, "-m", "seedfeed", "parse", str(seed), "--json"],
+        stdout=reader.stdin,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert reader.stdin is not None
+    reader.stdin.close()
+    reader.wait(timeout=10)
+    assert "Traceback" not in parse.stderr
+    assert parse.returncode == 0

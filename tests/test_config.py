@@ -65,6 +65,7 @@ def test_flags_override_paths(tmp_path: Path) -> None:
         ("[limits]\nparagraphs = 0\n", "limits.paragraphs must be an integer of at least 1"),
         ("[limits]\nentry_bytes = '1M'\n", "limits.entry_bytes must be an integer"),
         ("[limits]\nstories = 3\n", "unknown key limits.stories"),
+        ("[site]\nlanguage = 'en_US'\n", "site.language 'en_US' is not a language tag"),
     ],
 )
 def test_configuration_mistakes_are_config_errors(tmp_path: Path, text: str, message: str) -> None:

@@ -69,6 +69,17 @@ def test_a_symlink_to_a_system_file_is_rejected(seeds) -> None:
     assert "root:" not in _outputs(seeds)
 
 
+def test_a_symlink_into_a_subdirectory_is_rejected_and_says_so(seeds) -> None:
+    (seeds.seeds / "sub").mkdir()
+    (seeds.seeds / "sub" / "y.txt").write_text("Naslov\nOdstavek.\n")
+    (seeds.seeds / "2024-02-01-l.txt").symlink_to("sub/y.txt")
+    report = build(seeds)
+    target = seeds.seeds.resolve() / "sub" / "y.txt"
+    reason = f"symlink to {target}, in a subdirectory: seeds are read from the seeds directory only"
+    _only_good_published(seeds, report, "2024-02-01-l.txt", reason)
+    assert report.seeds == report.articles + len(report.rejected)  # every seed is published or rejected
+
+
 def test_a_symlink_that_stays_in_the_seeds_directory_is_followed(seeds) -> None:
     (seeds.seeds / "2024-02-01-alias.txt").symlink_to(GOOD)
     report = build(seeds)

@@ -59,7 +59,11 @@ class Loaded:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """What one build did; ``cli`` turns it into a summary line and an exit code."""
+    """What one build did; ``cli`` turns it into a summary line and an exit code.
+
+    ``seeds`` counts every entry of the seeds directory named like a seed: the
+    published ones and the rejected ones, whatever the reason.
+    """
 
     seeds: int
     articles: int
@@ -172,7 +176,7 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
     if config.site.hub:
         _announce(config, written)
     return Report(
-        seeds=len(listing.files),
+        seeds=len(listing.files) + len(listing.rejected),
         articles=articles,
         entries=min(articles, config.site.limit),
         new=counts.new,

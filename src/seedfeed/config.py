@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
 from .model import Limits, Site
+from .parse import LANGUAGE_TAG
 
 DEFAULT_FILE = "seedfeed.toml"
 STATE_DIR = ".seedfeed"
@@ -143,6 +144,9 @@ def _site(table: dict[str, Any], sources: dict[str, Any], where: str) -> Site:
     for key in ("limit", "page_size", "topic_min"):
         if values.get(key, 1) < 1:
             raise ConfigError(f"{where}: site.{key} must be at least 1")
+    language = values.get("language")
+    if language is not None and not LANGUAGE_TAG.match(language):
+        raise ConfigError(f"{where}: site.language {language!r} is not a language tag such as 'sl' or 'en-GB'")
     try:
         ZoneInfo(values.get("timezone", defaults.timezone))
     except (ZoneInfoNotFoundError, ValueError):

@@ -31,7 +31,8 @@ from .slug import http_url, slugify
 
 FRONT_MATTER_KEYS = ("title", "date", "url", "author", "lang", "tags", "image")
 _FILE_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?!\d)")
-_LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+#: A BCP 47 language tag, as far as the feeds need it: ``sl``, ``en-GB``, ``sr-Latn``.
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _WORD_RE = re.compile(r"\w+")
 _LANGUAGE_SAMPLE = 1500  # characters of title and body whose words vote for the language
 _SENTENCE_END = (".", "!", "?", "\u2026", ":", ";", ",", '"', "\u201d", "\u201c", "\u00bb", ")")
@@ -249,7 +250,7 @@ def _language(
     """Front matter ``lang``, else the language whose markers and words the seed uses."""
     if "lang" in front:
         lineno, value = front["lang"]
-        if not _LANG_RE.match(value):
+        if not LANGUAGE_TAG.match(value):
             raise SeedError(
                 where, f"front matter: lang {value!r} is not a language tag such as 'sl' or 'en-GB'", lineno
             )

@@ -113,6 +113,10 @@ def _inside(path: str, root: str) -> Path:
             raise SeedError(path, f"dangling symlink to {Path(path).readlink()}") from None
         raise
     if str(Path(target).parent) != root:
+        if Path(target).is_relative_to(root):
+            raise SeedError(
+                path, f"symlink to {target}, in a subdirectory: seeds are read from the seeds directory only"
+            )
         raise SeedError(path, f"symlink to {target}, outside the seeds directory: not read")
     return Path(target)
 
