@@ -103,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="seedfeed",
-        description="Publish plain-text news articles (seeds) as RSS 2.0 and Atom 1.0 feeds.",
+        description="Publish plain-text news articles (seeds) as Atom 1.0, RSS 2.0 and JSON Feed 1.1 feeds.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[top],
@@ -124,9 +124,13 @@ def _parser() -> argparse.ArgumentParser:
         commands,
         "build",
         [common, building],
-        "publish feeds/atom.xml and feeds/rss.xml from the seeds",
-        "Parse every seed and publish the Atom and RSS feeds. A feed whose bytes would not change is not "
-        "rewritten; a new one is verified before it replaces the old one.",
+        "publish the feeds from the seeds",
+        "Parse every seed and publish, in the output directory: atom.xml and rss.xml (the newest entries), "
+        "feed.json (JSON Feed), archive/N.atom.xml and archive/N.rss.xml (RFC 5005 archive pages, oldest first), "
+        "tags/<tag>.* and sources/<source>.* (a feed per tag and per credited source), index.html (the feeds "
+        "with autodiscovery links), feeds.opml (every feed, for a reader's import) and feed.xsl (the browser "
+        "view). A file whose bytes would not change is not rewritten; a new one is verified before it replaces "
+        "the old one. The state (what was seen when, the archive pages) is kept in .seedfeed/ beside the seeds.",
     )
     build_cmd.set_defaults(run=_run_build)
 
