@@ -20,7 +20,7 @@ from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import __version__
 from .archive import archive_page, assign_pages
@@ -38,8 +38,10 @@ from .plan import Unit, plan
 from .progress import bar
 from .slug import slugify
 from .state import Ledger, Row, State, is_corrupt, move_aside, reason, unreadable
-from .store.record import Record, read_record
 from .store.seeds import read_seed, scan_seeds
+
+if TYPE_CHECKING:
+    from .store.record import Record
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -215,6 +217,8 @@ def _recover(config: Config, state: State) -> Record | None:
     """For a new state database beside published feeds: what the feeds say of their entries."""
     if not (config.out / "atom.xml").is_file():
         return None
+    from .store.record import read_record  # lxml: imported only by a build that recovers
+
     record = read_record(config.out)
     state.add_pages(record.pages)
     log.info(
