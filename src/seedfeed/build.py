@@ -319,14 +319,16 @@ def _publish_guarded(
 
 def _culprits(articles: list[Article], site: Site) -> list[tuple[Article, str]]:
     """The articles that fail to render or verify in a feed of their own, with the reason."""
-    from .jsonfeed import JSON_FILE, render_json_feed
     from .pages import MAIN
     from .render import render_feeds
 
     found: list[tuple[Article, str]] = []
     for article in articles:
         try:
-            documents = {**render_feeds([article], site, MAIN), JSON_FILE: render_json_feed([article], site, "en")}
+            documents = render_feeds([article], site, MAIN)  # every paged format
+            for fmt in FORMATS:
+                if fmt.render is not None:
+                    documents[fmt.main] = fmt.render([article], site, article.language)
         except Exception as exc:  # any failure of this one article is its own
             found.append((article, f"rendering failed: {exc}"))
             continue
@@ -342,7 +344,6 @@ def _culprits(articles: list[Article], site: Site) -> list[tuple[Article, str]]:
 def _render_and_publish(config: Config, state: State, units: Set[Unit], now: datetime, progress: bool) -> list[str]:
     from .discovery import discovery_documents
     from .feeds.entry import Documents  # feedgen is imported only by a build that renders
-    from .jsonfeed import JSON_FILE, render_json_feed
     from .pages import MAIN, Page
     from .publish import publish, unpublish
     from .render import feed_language
@@ -386,8 +387,10 @@ def _render_and_publish(config: Config, state: State, units: Set[Unit], now: dat
     def documents() -> Iterator[tuple[str, bytes]]:
         entries = resolve(state.newest(site.limit))
         if entries:
-            yield from renderer.render(entries, replace(MAIN, prev=last))
-            yield JSON_FILE, render_json_feed(entries, site, feed_language(entries, site))
+            yield from renderer.render(entries, replace(MAIN, prev=last))  # every paged format
+            for fmt in FORMATS:
+                if fmt.render is not None:
+                    yield fmt.main, fmt.render(entries, site, feed_language(entries, site))
         else:
             log.error("no seed could be published; the subscription feeds were left as they were")
         yield from bar(archive_documents(), total=2 * len(pages), label="pages rendered", enabled=progress)

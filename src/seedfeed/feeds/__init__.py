@@ -11,8 +11,15 @@ registry without feedgen or feedparser.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..model import Article, Site
+
+#: Renders a format's subscription document: (newest articles, settings, document language) → bytes.
+Renderer = Callable[[Sequence["Article"], "Site", str], bytes]
 
 
 def _verify_atom(data: bytes, deep: bool) -> None:
@@ -33,6 +40,12 @@ def _verify_json(data: bytes, deep: bool) -> None:
     verify_json_feed(data)
 
 
+def _render_json(articles: Sequence[Article], site: Site, language: str) -> bytes:
+    from ..jsonfeed import render_json_feed
+
+    return render_json_feed(articles, site, language)
+
+
 @dataclass(frozen=True, slots=True)
 class Format:
     """One output format.
@@ -42,6 +55,10 @@ class Format:
     ``<unit>.<kind>.xml`` (``archive/3.atom.xml``, ``tags/volitve.rss.xml``).
     ``verify(document, deep)`` raises unless the document may be published;
     ``deep`` adds the slow checks kept for the subscription documents.
+    ``render`` writes the subscription document of a format that is not
+    paged; the paged formats (Atom and RSS) are rendered together, entry by
+    entry, from fragments (:mod:`seedfeed.feeds.entry`). A new format that is
+    not paged is one module with its renderer and verifier, and one line here.
     """
 
     kind: str
@@ -50,6 +67,7 @@ class Format:
     media_type: str
     paged: bool
     verify: Callable[[bytes, bool], None]
+    render: Renderer | None = None
 
     def document(self, unit: str | None = None) -> str:
         """The file of ``unit`` (``archive/3``, ``tags/volitve``) in this format, or the subscription document.
@@ -66,7 +84,9 @@ class Format:
 
 ATOM = Format("atom", "Atom", "atom.xml", "application/atom+xml", paged=True, verify=_verify_atom)
 RSS = Format("rss", "RSS", "rss.xml", "application/rss+xml", paged=True, verify=_verify_rss)
-JSON_FEED = Format("json", "JSON Feed", "feed.json", "application/feed+json", paged=False, verify=_verify_json)
+JSON_FEED = Format(
+    "json", "JSON Feed", "feed.json", "application/feed+json", paged=False, verify=_verify_json, render=_render_json
+)
 
 #: Every output format, in the order the discovery page lists them.
 FORMATS: tuple[Format, ...] = (ATOM, RSS, JSON_FEED)
