@@ -171,3 +171,17 @@ def test_verifier_rejects_rss_with_a_localised_date() -> None:
     data = RSS.read_bytes().replace(b"Fri, 02 Aug 2024", b"Pet, 02 avg 2024", 1)
     with pytest.raises(VerifyError, match="RFC 822"):
         verify_feed(data, "rss")
+
+
+def test_an_assembled_document_is_checked_for_what_its_parts_cannot_show() -> None:
+    from seedfeed.verify import VerifyError, verify_assembled
+
+    atom = b'<feed xmlns="http://www.w3.org/2005/Atom"><id>f</id>%s</feed>'
+    entry = b"<entry><id>a</id><source><id>s</id></source></entry>"
+    verify_assembled(atom % (entry + entry.replace(b">a<", b">b<")), "atom")  # a shared source id is fine
+    with pytest.raises(VerifyError, match="not unique"):
+        verify_assembled(atom % (entry + entry), "atom")
+    with pytest.raises(VerifyError, match="not unique"):
+        verify_assembled(b"<rss><channel><item><guid>x</guid></item><item><guid>x</guid></item></channel></rss>", "rss")
+    with pytest.raises(VerifyError, match="not well-formed"):
+        verify_assembled(b"<feed><entry></feed>", "atom")

@@ -358,7 +358,6 @@ def _render_and_publish(config: Config, state: State, units: Set[Unit], now: dat
     dropped = sorted(u for u in units if u.number is None and u not in kept)
     links: dict[str, str | None] = {}  # folded title → link, looked up once per build
     renderer = Documents(site, keep=_FRAGMENTS_KEPT, store=state)
-    verified: set[str] = set()  # documents a worker process rendered and verified already
 
     def resolve(articles: Iterable[str]) -> list[Article]:
         resolved = _resolve_related(state, [article_from_json(j) for j in articles], links)
@@ -380,9 +379,7 @@ def _render_and_publish(config: Config, state: State, units: Set[Unit], now: dat
                     raise _Unpublishable(resolve(state.page_articles(task.page.number)), result)
                 renderer.documents += 1
                 renderer.entries += result[0]
-                for name, data in result[1]:
-                    verified.add(name)
-                    yield name, data
+                yield from result[1]
 
     def documents() -> Iterator[tuple[str, bytes]]:
         entries = resolve(state.newest(site.limit))
@@ -404,8 +401,10 @@ def _render_and_publish(config: Config, state: State, units: Set[Unit], now: dat
             yield from discovery_documents(site, sorted(sizes), listed)
 
     def verify(name: str, data: bytes) -> None:
-        if name not in verified:
-            _verify(name, data)
+        fmt = format_of(name)
+        if fmt is not None and fmt.paged and name != fmt.main:
+            return  # archive pages and topic feeds: verified as they were assembled (feeds.entry.Documents)
+        _verify(name, data)
 
     current: list[Article] = []  # the articles of the document being rendered or verified
     try:
@@ -455,16 +454,11 @@ def _render_page(task: _PageTask) -> tuple[int, list[tuple[str, bytes]]] | str:
     if _worker_state is None or _worker_state[0] != task.state:
         _worker_state = (task.state, State(task.state, readonly=True), {})
     _, state, links = _worker_state
-    try:
+    try:  # rendering verifies (feeds.entry.Documents)
         articles = _resolve_related(state, [article_from_json(j) for j in state.page_articles(task.page.number)], links)
         documents = Documents(task.site, keep=0).render(articles, task.page, empty_updated=task.now)
     except Exception as exc:  # reported in the build, which finds the article responsible
-        return f"rendering failed: {exc!r}"
-    for name, data in documents:
-        try:
-            _verify(name, data)
-        except Exception as exc:
-            return f"{name} failed verification: {exc}"
+        return f"rendering or verification failed: {exc!r}"
     return len(articles), documents
 
 

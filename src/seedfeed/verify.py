@@ -60,6 +60,25 @@ def verify_feed(data: bytes, kind: str, *, deep: bool = True) -> None:
         _verify_feedparser(data)
 
 
+def verify_assembled(data: bytes, kind: str) -> None:
+    """The cheap check of a document assembled from verified parts: well-formed, entry ids unique.
+
+    Its envelope and each of its entries were verified whole when they were
+    rendered (:mod:`seedfeed.feeds.entry`); what only the whole can get wrong
+    is its XML as a whole and an id shared by two entries.
+    """
+    try:
+        root = etree.fromstring(data)
+    except etree.XMLSyntaxError as exc:
+        raise VerifyError(f"not well-formed XML: {exc}") from None
+    if kind == "atom":
+        ids = [entry.findtext(f"{ATOM}id") for entry in root.iter(f"{ATOM}entry")]
+    else:
+        ids = [item.findtext("guid") for item in root.iter("item")]
+    if len(ids) != len(set(ids)):
+        raise VerifyError("an entry id is not unique")
+
+
 def _verify_feedparser(data: bytes) -> None:
     import feedparser  # heavy: imported only when something is verified
 

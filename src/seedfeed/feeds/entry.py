@@ -23,6 +23,8 @@ from typing import Protocol
 from ..model import Article, Site
 from ..pages import MAIN, Page
 from ..render import render_feeds
+from ..verify import verify_assembled
+from . import PAGED
 
 ATOM_TAIL = b"</feed>\n"
 RSS_TAIL = b"  </channel>\n</rss>\n"
@@ -47,6 +49,8 @@ def render_fragments(articles: Sequence[Article], site: Site, language: str) -> 
     if not articles:
         return []
     documents = render_feeds(articles, replace(site, language=language), MAIN)
+    for fmt in PAGED:  # every fragment is verified once, whole, when it is rendered
+        fmt.verify(documents[fmt.main], False)
     atom = _cut(documents[MAIN.name("atom")], _ATOM_START, ATOM_TAIL)
     rss = _cut(documents[MAIN.name("rss")], _RSS_START, RSS_TAIL)
     if not len(atom) == len(rss) == len(articles):
@@ -99,7 +103,12 @@ def fragment_key(article: Article, site: Site, language: str) -> str:
 
 
 class Documents:
-    """Renders pairs of documents from fragments, each entry once per document language.
+    """Renders pairs of documents from fragments, each entry once per document language, and verifies them.
+
+    Verification is split the way the work is: each fragment is verified
+    whole when it is rendered, each envelope whole (it is small), and the
+    assembled document only for what the parts cannot show (well-formed as a
+    whole, unique ids). The build adds feedparser for the subscription feeds.
 
     Fragments are kept for reuse (the subscription and topic feeds share
     their newest entries) up to ``keep`` of them: archive pages are disjoint,
@@ -150,4 +159,11 @@ class Documents:
         if newest is None:
             raise ValueError("a feed without articles needs empty_updated")
         shells = envelope(self.site, page, language, newest)
-        return [(name, assemble(name, shell, fragments)) for name, shell in shells.items()]
+        documents = []
+        for fmt in PAGED:
+            name = page.name(fmt.kind)
+            fmt.verify(shells[name], False)  # the envelope, whole: cheap, it has no entries
+            document = assemble(name, shells[name], fragments)
+            verify_assembled(document, fmt.kind)
+            documents.append((name, document))
+        return documents
