@@ -163,8 +163,8 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
         owed = (ledger.owed or frozenset()) | affected if dirty else ledger.owed
         state.set_ledger(Ledger(settings, None, owed, state.count(), len(pages), rendering))
         state.commit()
-        on_disk = _listing(config.out / "archive")  # one listing, not two stats per page
-        missing = {Unit.page(k) for k in pages if not {fmt.document(str(k)) for fmt in PAGED} <= on_disk}
+        on_disk = {f"archive/{name}" for name in _listing(config.out / "archive")}  # one listing, not a stat a page
+        missing = {Unit.page(k) for k in pages if not {fmt.document(Unit.page(k).name) for fmt in PAGED} <= on_disk}
         main_missing = not all((config.out / name).is_file() for name in FEED_FILES)
         written: list[str] = []
         if dirty or main_missing or missing or owed is not None:
@@ -255,11 +255,8 @@ def _untouched(config: Config, ledger: Ledger, digest: str) -> bool:
         return False
     if not all((config.out / name).is_file() for name in FEED_FILES):
         return False
-    try:
-        pages = sum(1 for path in (config.out / "archive").iterdir() if not path.name.startswith("."))
-    except FileNotFoundError:
-        pages = 0
-    return pages == 2 * ledger.pages
+    pages = sum(1 for name in _listing(config.out / "archive") if not name.startswith("."))
+    return pages == len(PAGED) * ledger.pages
 
 
 def archive_overflow(state: State, limit: int, page_size: int) -> set[int]:

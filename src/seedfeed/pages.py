@@ -24,13 +24,18 @@ class Page:
 
     def name(self, kind: str) -> str:
         if self.topic is not None:
-            return f"{self.topic}.{kind}.xml"
+            return document_name(self.topic, kind)
         return f"{kind}.xml" if self.number is None else page_name(self.number, kind)
+
+
+def document_name(unit: str, kind: str) -> str:
+    """``tags/volitve.rss.xml``: the file of an archive page or topic feed (``unit``) in format ``kind``."""
+    return f"{unit}.{kind}.xml"
 
 
 def page_name(number: int, kind: str) -> str:
     """``archive/12.atom.xml``: the file of archive page ``number`` in format ``kind`` (atom, rss)."""
-    return f"archive/{number}.{kind}.xml"
+    return document_name(f"archive/{number}", kind)
 
 
 MAIN = Page()

@@ -70,11 +70,6 @@ class Plan:
     drop: tuple[str, ...]
     everything: bool
 
-    @property
-    def idle(self) -> bool:
-        """Nothing to read and nothing gone."""
-        return not self.read and not self.drop
-
 
 def plan(listing: Listing, known: Listing, rejected: Iterable[str], settings_unchanged: bool) -> Plan:
     """Compare this build's ``listing`` with the last build's (``known``, and the names it ``rejected``).

@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..pages import document_name
+
 if TYPE_CHECKING:
     from ..model import Article, Site
 
@@ -79,7 +81,7 @@ class Format:
             return self.main
         if not self.paged:
             raise ValueError(f"{self.label} has no archive pages or topic feeds")
-        return f"{unit}.{self.kind}.xml"
+        return document_name(unit, self.kind)
 
 
 ATOM = Format("atom", "Atom", "atom.xml", "application/atom+xml", paged=True, verify=_verify_atom)
