@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from seedfeed.build import build, load_seed
-from seedfeed.feeds.entry import assemble, envelope, render_fragments
+from seedfeed.feeds.entry import assemble, envelope, render_fragments, render_page
 from seedfeed.model import Site
 from seedfeed.pages import MAIN, Page
 from seedfeed.render import feed_language, render_feeds
@@ -44,6 +44,14 @@ def test_a_document_assembled_from_fragments_equals_feedgens(articles, page) -> 
         shells = envelope(site, page, language, max(a.updated for a in chosen))
         direct = render_feeds(chosen, site, page)
         assert {name: assemble(name, shell, fragments) for name, shell in shells.items()} == direct
+
+
+def test_a_page_rendered_whole_gives_the_same_fragments_as_a_batch(articles) -> None:
+    site = Site(language="sl")
+    page = Page(3, prev=2, next=4)
+    documents, fragments = render_page(articles, site, "sl", page)
+    assert documents == render_feeds(articles, site, page)
+    assert fragments == render_fragments(articles, site, "sl")
 
 
 def test_one_fragment_serves_every_document_of_its_language(articles) -> None:

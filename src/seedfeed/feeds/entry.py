@@ -48,14 +48,25 @@ def render_fragments(articles: Sequence[Article], site: Site, language: str) -> 
     """
     if not articles:
         return []
-    documents = render_feeds(articles, replace(site, language=language), MAIN)
+    return render_page(articles, site, language, MAIN)[1]
+
+
+def render_page(
+    articles: Sequence[Article], site: Site, language: str, page: Page
+) -> tuple[dict[str, bytes], list[Fragment]]:
+    """Both documents of ``page`` holding ``articles`` (at least one), verified whole, and their fragments.
+
+    The fragments are cut from the documents: an entry's bytes depend only on
+    the article and the document language, not on the page it is in.
+    """
+    documents = render_feeds(articles, replace(site, language=language), page)
     for fmt in PAGED:  # every fragment is verified once, whole, when it is rendered
-        fmt.verify(documents[fmt.main], False)
-    atom = _cut(documents[MAIN.name("atom")], _ATOM_START, ATOM_TAIL)
-    rss = _cut(documents[MAIN.name("rss")], _RSS_START, RSS_TAIL)
+        fmt.verify(documents[page.name(fmt.kind)], False)
+    atom = _cut(documents[page.name("atom")], _ATOM_START, ATOM_TAIL)
+    rss = _cut(documents[page.name("rss")], _RSS_START, RSS_TAIL)
     if not len(atom) == len(rss) == len(articles):
         raise ValueError(f"cut {len(atom)} Atom and {len(rss)} RSS entries from {len(articles)} articles")
-    return [Fragment(a, r) for a, r in zip(atom, rss, strict=True)]
+    return documents, [Fragment(a, r) for a, r in zip(atom, rss, strict=True)]
 
 
 def _cut(document: bytes, start: bytes, tail: bytes) -> list[bytes]:
@@ -143,7 +154,11 @@ class Documents:
             missing = [a for a in missing if a.slug not in mine]
         self.entries += len(missing)
         self.documents += 1
-        fresh = render_fragments(missing, self.site, language)
+        whole: dict[str, bytes] | None = None
+        if articles and not mine:  # every entry is new: render the page itself, verified whole
+            whole, fresh = render_page(articles, self.site, language, page)
+        else:
+            fresh = render_fragments(missing, self.site, language)
         if self.store is not None and missing:
             self.store.save_fragments(
                 language, [(a.slug, keys[a.slug], f.atom, f.rss) for a, f in zip(missing, fresh, strict=True)]
@@ -154,6 +169,8 @@ class Documents:
                 if len(self._kept) >= self.keep:
                     del self._kept[next(iter(self._kept))]
                 self._kept[article.slug, language] = fragment
+        if whole is not None:
+            return [(page.name(fmt.kind), whole[page.name(fmt.kind)]) for fmt in PAGED]
         fragments = [mine[a.slug] for a in articles]
         newest = max((a.updated for a in articles if a.updated), default=empty_updated)
         if newest is None:
