@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from datetime import timedelta
@@ -143,6 +144,57 @@ def test_related_stories_link_to_the_corpus_article_with_the_same_title(corpus, 
     assert next(link.href for link in other.links if link.rel == "related") == shipped.link
 
 
+def _related_links(config) -> dict[str, list[str]]:
+    entries = feedparser.parse(config.out / "atom.xml").entries
+    return {e.id.rsplit(":", 1)[1]: [link.href for link in e.links if link.rel == "related"] for e in entries}
+
+
+def test_a_related_story_nobody_gave_a_url_for_is_not_linked(tmp_path, make_config) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "2024-01-01-a.txt").write_text("A\nBody.\nRead also\nUnknown story\nIts teaser. Read more\n")
+    config = make_config(seeds)
+    build(config, now=NOW)
+    assert _related_links(config) == {"2024-01-01-a": []}
+    for name in ("atom.xml", "rss.xml", "feed.json"):
+        text = (config.out / name).read_text()
+        assert "unknown-story" not in text  # no URL made up from the title
+        assert "Unknown story" in text and "Its teaser." in text
+    assert '"url": null' in (config.out / "feed.json").read_text()
+
+
+def test_a_seed_s_own_url_wins_then_the_corpus_then_the_configured_pattern(tmp_path, make_config) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "2024-01-01-a.txt").write_text(
+        "A\nBody.\nRead also\nB story https://elsewhere.example/b\nC story\nTeaser.\nUnknown story\nTeaser.\n"
+    )
+    (seeds / "2024-01-02-b.txt").write_text("B story\nBody.\n")
+    (seeds / "2024-01-03-c.txt").write_text("C story\nBody.\n")
+    config = make_config(seeds, related_url="https://example.org/news/{slug}.html")
+    build(config, now=NOW)
+    assert _related_links(config)["2024-01-01-a"] == [
+        "https://elsewhere.example/b",  # the seed said so, although the corpus has a "B story"
+        "https://example.org/2024-01-03-c",  # the corpus article with that title
+        "https://example.org/news/unknown-story.html",  # the site's own pattern, configured
+    ]
+
+
+def test_every_credited_source_reaches_every_format(tmp_path, make_config) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "2024-01-01-a.txt").write_text("A\nBody.\nSource: Reuters, AP\n")
+    config = make_config(seeds)
+    build(config, now=NOW)
+    for name in ("atom.xml", "rss.xml"):
+        entry = feedparser.parse(config.out / name).entries[0]
+        assert entry.source.title == "Reuters"  # the one source element the format allows
+        credits = [(c["role"], c["content"]) for c in entry.media_credit]
+        assert credits == [("distribution company", "Reuters"), ("distribution company", "AP")]
+    item = json.loads((config.out / "feed.json").read_text())["items"][0]
+    assert [c["name"] for c in item["_seedfeed"]["credits"] if c["role"] == "source"] == ["Reuters", "AP"]
+
+
 def test_failed_verification_leaves_the_previous_feeds_intact(corpus, make_config, monkeypatch) -> None:
     config = make_config(corpus)
     build(config, now=NOW)
@@ -226,3 +278,16 @@ def test_sibling_seed_directories_keep_separate_state(tmp_path) -> None:
     one = load_config(None, seeds=tmp_path / "a", cwd=tmp_path).state
     two = load_config(None, seeds=tmp_path / "b", cwd=tmp_path).state
     assert one.parent == two.parent == tmp_path / ".seedfeed" and one != two
+
+
+def test_entries_carry_the_site_author_unless_told_not_to(tmp_path, make_config) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "2024-01-01-a.txt").write_text("A\nBody.\n")
+    (seeds / "2024-01-02-b.txt").write_text("B\nBody.\nAvtor: Peter Kos\n")
+    for entry_author, expected in ((True, ["Peter Kos", "Newsroom"]), (False, ["Peter Kos", None])):
+        config = make_config(seeds, author="Newsroom", entry_author=entry_author)
+        build(config, now=NOW)
+        for name in ("atom.xml", "rss.xml"):
+            entries = feedparser.parse(config.out / name).entries
+            assert [e.get("author") for e in entries] == expected, name

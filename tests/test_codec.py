@@ -24,6 +24,7 @@ def test_codec_matches_asdict_and_round_trips(path: Path) -> None:
         expected[key] = expected[key].isoformat() if expected[key] else None
     expected["paragraphs"] = list(expected["paragraphs"])
     expected["tags"] = list(expected["tags"])
+    expected["credit_lines"] = list(expected["credit_lines"])
     expected["credits"] = list(expected["credits"])
     expected["related"] = [{**r, "teaser": list(r["teaser"])} for r in expected["related"]]
     assert article_to_dict(article) == expected

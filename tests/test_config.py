@@ -66,6 +66,9 @@ def test_flags_override_paths(tmp_path: Path) -> None:
         ("[limits]\nentry_bytes = '1M'\n", "limits.entry_bytes must be an integer"),
         ("[limits]\nstories = 3\n", "unknown key limits.stories"),
         ("[site]\nlanguage = 'en_US'\n", "site.language 'en_US' is not a language tag"),
+        ("[site]\nrelated_url = 'https://example.org/'\n", "site.related_url must be an ASCII http(s) URL with {slug}"),
+        ("[site]\nrelated_url = '/news/{slug}'\n", "site.related_url must be an ASCII http(s) URL with {slug}"),
+        ("[site]\nentry_author = 'yes'\n", "site.entry_author must be true or false"),
     ],
 )
 def test_configuration_mistakes_are_config_errors(tmp_path: Path, text: str, message: str) -> None:
@@ -94,3 +97,11 @@ def test_limits_come_from_the_limits_table(tmp_path: Path) -> None:
     conf = tmp_path / "seedfeed.toml"
     conf.write_text("[limits]\nrelated = 5\nentry_bytes = 4096\n")
     assert load_config(conf).site.limits == Limits(related=5, credits=20, paragraphs=500, entry_bytes=4096)
+
+
+def test_related_url_and_entry_author(tmp_path: Path) -> None:
+    conf = tmp_path / "seedfeed.toml"
+    conf.write_text("[site]\nrelated_url = 'https://example.org/news/{slug}'\nentry_author = false\n")
+    site = load_config(conf).site
+    assert (site.related_url, site.entry_author) == ("https://example.org/news/{slug}", False)
+    assert load_config(cwd=tmp_path / "none").site.related_url is None  # nothing is guessed by default

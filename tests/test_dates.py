@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -64,3 +65,34 @@ def test_updated_values_are_unique_across_the_published_entries_and_this_build()
     second = timedelta(seconds=1)
     # one indexed question per candidate not taken in this build: never every entry's date
     assert asked == [NOW, NOW + 2 * second, NOW, NOW + 3 * second]
+
+
+# --- a seed that gives a day but no time of day ---------------------------------------
+
+LJUBLJANA = ZoneInfo("Europe/Ljubljana")
+DAY_START = datetime(2025, 11, 21, tzinfo=LJUBLJANA)
+
+
+def test_a_day_only_seed_seen_on_its_day_is_published_when_it_was_first_seen() -> None:
+    seen = datetime(2025, 11, 21, 16, 5, 30, tzinfo=UTC)  # 17:05:30 in Ljubljana
+    dates = entry_dates(DAY_START, "a", None, None, seen, same, day_only=True)
+    assert dates.published.isoformat() == "2025-11-21T17:05:30+01:00"
+
+
+@pytest.mark.parametrize(
+    "seen",
+    [datetime(2025, 11, 22, 9, 0, tzinfo=UTC), datetime(2025, 11, 20, 23, 30, tzinfo=UTC)],
+    ids=["seen-days-later", "seen-before-its-day"],  # 00:30 on the 21st in Ljubljana counts as on the day
+)
+def test_a_day_only_seed_seen_on_another_day_is_published_at_the_start_of_its_day(seen: datetime) -> None:
+    dates = entry_dates(DAY_START, "a", None, None, seen, same, day_only=True)
+    on_the_day = seen.astimezone(LJUBLJANA).date() == DAY_START.date()
+    assert dates.published == (seen if on_the_day else DAY_START)
+
+
+def test_day_only_seeds_of_one_day_share_published_but_never_updated() -> None:
+    times = UniqueTimes(lambda instant: False)
+    later = datetime(2026, 1, 1, tzinfo=UTC)
+    first, second = (entry_dates(DAY_START, s, None, None, later, times.take, day_only=True) for s in "ab")
+    assert first.published == second.published == DAY_START
+    assert (first.updated - DAY_START, second.updated - DAY_START) == (timedelta(0), timedelta(seconds=1))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import feedparser
 import pytest
@@ -140,3 +141,29 @@ def test_a_new_base_url_parses_every_seed_again(corpus, make_config, caplog) -> 
     moved = make_config(corpus, base_url="https://novice.example.si/")
     report = build(moved, now=NOW + timedelta(hours=1))
     assert f"{report.seeds} seeds in {corpus}, {report.seeds} to read, 0 gone" in caplog.text
+
+
+def test_an_edit_s_updated_is_written_in_the_site_s_time_zone(shipped, make_config) -> None:
+    from datetime import timedelta
+
+    config = make_config(shipped, timezone="Europe/Ljubljana")
+    build(config, now=NOW)
+    seed = next(shipped.glob("*.txt"))
+    seed.write_text(seed.read_text(encoding="utf-8") + "\nDodatni odstavek.\n", encoding="utf-8")
+    build(config, now=NOW + timedelta(hours=1))
+    updated = (config.out / "atom.xml").read_text().split("<updated>")[2].split("</updated>")[0]
+    expected = (NOW + timedelta(hours=1)).astimezone(ZoneInfo("Europe/Ljubljana")).isoformat()
+    assert updated == expected and not updated.endswith("+00:00")
+
+
+def test_a_day_only_seed_dropped_on_its_day_is_published_when_seedfeed_saw_it(tmp_path, make_config) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    seen = datetime(2025, 11, 21, 16, 5, 30, tzinfo=UTC)
+    (seeds / "2025-11-21-breaking.txt").write_text("Breaking\nBody.\n")
+    (seeds / "2025-11-20-yesterday.txt").write_text("Yesterday\nBody.\n")
+    config = make_config(seeds, timezone="Europe/Ljubljana")
+    build(config, now=seen)
+    atom = (config.out / "atom.xml").read_text()
+    assert "<published>2025-11-21T17:05:30+01:00</published>" in atom  # when seedfeed first saw it
+    assert "<published>2025-11-20T00:00:00+01:00</published>" in atom  # its day: no time made up

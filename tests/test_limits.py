@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import feedparser
 import pytest
 
 from seedfeed.build import build
@@ -14,18 +15,18 @@ def _related_flood(stories: int) -> str:
     """A seed like the one that once made a 13 MB atom.xml: a short body and a flood of related stories."""
     lines = ["Naslov", "Kratko besedilo.", "Ne spreglejte…"]
     for n in range(stories):
-        lines += [f"Povezana zgodba {n}", f"Dražilnik zgodbe {n}. več tukaj"]
+        lines += [f"Povezana zgodba {n} https://e.x/{n}", f"Dražilnik zgodbe {n}. več tukaj"]
     return "\n".join(lines) + "\n"
 
 
 def test_related_stories_beyond_the_limit_are_left_out_with_one_warning(make_config, caplog) -> None:
     config = make_config()
     seed = config.seeds / "2024-01-01-poplava.txt"
-    seed.write_text(_related_flood(15_000))  # 850 KB, under the 1 MiB file limit
+    seed.write_text(_related_flood(12_000))  # 850 KB, under the 1 MiB file limit
     report = build(config, now=NOW)
     assert report.rejected == ()
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert warnings == [f"{seed}: 15000 related stories; the first 20 are published (limits.related)"]
+    assert warnings == [f"{seed}: 12000 related stories; the first 20 are published (limits.related)"]
     atom = (config.out / "atom.xml").read_text()
     assert atom.count('rel="related"') == 20
     assert 'title="Povezana zgodba 19"' in atom
@@ -39,8 +40,19 @@ def test_credits_beyond_the_limit_are_left_out(make_config, caplog) -> None:
     (config.seeds / "2024-01-01-x.txt").write_text("Naslov\nBesedilo.\nVir: STA, Reuters, AP, AFP\n")
     report = build(config, now=NOW)
     assert report.rejected == ()
-    assert "4 credits; the first 2 are published (limits.credits)" in caplog.text
-    assert "AFP" not in (config.out / "atom.xml").read_text()
+    assert "4 credits; the first 2 are published as credits (limits.credits)" in caplog.text
+    entry = feedparser.parse(config.out / "atom.xml").entries[0]
+    assert [c["content"] for c in entry.media_credit] == ["STA", "Reuters"]
+    assert "Vir: STA, Reuters, AP, AFP" in entry.content[0].value  # the line as the seed wrote it
+
+
+def test_credit_lines_beyond_the_limit_are_left_out(make_config, caplog) -> None:
+    config = make_config(limits=Limits(credits=2))
+    lines = "".join(f"Foto: Fotograf {n}\n" for n in range(5))
+    (config.seeds / "2024-01-01-x.txt").write_text("Naslov\nBesedilo.\n" + lines)
+    build(config, now=NOW)
+    content = feedparser.parse(config.out / "atom.xml").entries[0].content[0].value
+    assert "Fotograf 1" in content and "Fotograf 2" not in content
 
 
 @pytest.mark.parametrize(

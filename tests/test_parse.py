@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -160,9 +161,65 @@ def test_link_phrase_ends_a_story_and_is_not_teaser_text() -> None:
     assert (second.title, second.teaser, second.link_text) == ("B", ("Teaser b.",), None)
 
 
-def test_related_url_is_the_site_url_of_the_title_slug() -> None:
+def test_a_related_story_nobody_gave_a_url_for_has_none() -> None:
     article = parse("T\nBody.\nRelated\nŠolsko leto se začne\n", base_url="https://n.example/")
-    assert article.related[0].url == "https://n.example/solsko-leto-se-zacne"
+    assert article.related[0].url is None
+
+
+def test_a_url_in_the_related_block_is_the_story_s_link() -> None:
+    text = (
+        "T\nBody.\nRead also\n"
+        "First story https://n.example/first\n"
+        "Second story\nIts teaser. More here https://n.example/second.\n"
+        "Third story\nhttps://n.example/third\n"
+    )
+    article = parse(text)
+    assert [(s.title, s.url) for s in article.related] == [
+        ("First story", "https://n.example/first"),
+        ("Second story", "https://n.example/second"),
+        ("Third story", "https://n.example/third"),
+    ]
+    assert article.related[1].teaser == ("Its teaser.",)
+
+
+def test_front_matter_related_lines_give_urls_and_stories() -> None:
+    text = (
+        "---\nrelated: Known story | https://n.example/known\nrelated: Extra | https://n.example/extra\n---\n"
+        "T\nBody.\nRead also\nKnown story\nA teaser.\n"
+    )
+    article = parse(text)
+    assert [(s.title, s.url, s.teaser) for s in article.related] == [
+        ("Known story", "https://n.example/known", ("A teaser.",)),
+        ("Extra", "https://n.example/extra", ()),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("---\nrelated: no url here\n---\nT\nBody.\n", "not 'Title | https://…'"),
+        ("---\nrelated: X | ftp://n.example/\n---\nT\nBody.\n", "related: 'ftp://n.example/'"),
+        ("T\nBody.\nRead also\nStory https://exa mple.org/\n", None),
+        ("T\nBody.\nRead also\nStory https://bad_host!/x\n", "related story:"),
+    ],
+    ids=["no-url", "not-http", "space-ends-url-text", "bad-host"],
+)
+def test_a_related_url_that_is_not_an_http_url_is_one_clear_error(text: str, reason: str | None) -> None:
+    if reason is None:  # "https://exa" then "mple.org/": the URL is not at the end: the line is text
+        assert parse(text).related[0].url is None
+        return
+    with pytest.raises(SeedError, match=re.escape(reason)):
+        parse(text)
+
+
+def test_the_related_heading_and_credit_lines_are_kept_as_written() -> None:
+    article = parse("T\nBody.\nPiše: Peter Kos\nBild: Christoph Soeder/dpa\nPročitajte i:\nStory\n")
+    assert article.related_heading == "Pročitajte i:"
+    assert article.credit_lines == ("Piše: Peter Kos", "Bild: Christoph Soeder/dpa")
+    assert [(c.role, c.name, c.via) for c in article.credits] == [
+        ("author", "Peter Kos", None),
+        ("photo", "Christoph Soeder", "dpa"),
+    ]
 
 
 def test_every_lexicon_entry_is_written_in_normalized_form() -> None:
@@ -181,13 +238,14 @@ def test_id_and_link_come_from_the_file_name_not_the_title() -> None:
     assert one.link == "https://example.org/2024-01-02-cas-je"
 
 
-def test_published_is_the_file_name_day_at_a_stable_time_derived_from_the_slug() -> None:
-    article = parse("T\nBody.\n", name="2023-09-17-a.txt")
-    again = parse("Other\nText.\n", name="2023-09-17-a.txt")
-    other = parse("T\nBody.\n", name="2023-09-17-b.txt")
-    assert article.published is not None and article.published.date().isoformat() == "2023-09-17"
-    assert article.published == again.published != other.published
-    assert article.updated == article.published
+def test_a_file_name_date_is_the_start_of_that_day_with_no_time_made_up() -> None:
+    article = parse("T\nBody.\n", name="2023-09-17-a.txt", timezone="Europe/Ljubljana")
+    assert article.published == datetime.fromisoformat("2023-09-17T00:00:00+02:00")
+    assert article.day_only and article.updated == article.published
+    front = parse("---\ndate: 2023-09-17\n---\nT\nBody.\n", name="b.txt", timezone="Europe/Ljubljana")
+    assert front.published == article.published and front.day_only
+    timed = parse("---\ndate: 2023-09-17 08:15\n---\nT\nBody.\n", name="c.txt")
+    assert not timed.day_only
 
 
 def test_front_matter_date_overrides_the_file_name_date() -> None:

@@ -15,11 +15,14 @@ from .conftest import NOW, SHIPPED_SEED
 
 ARTICLE = load_seed(SHIPPED_SEED, Site()).article
 FORMATS = ["atom.xml", "rss.xml"]
+RELATED_URL = "https://example.org/clanki/{slug}"
+STORY_URL = "https://example.org/clanki/kim-jong-un-in-putin-v-boju-proti-imperializmu"
 
 
 @pytest.fixture
 def feeds(shipped, make_config) -> Path:
-    config = make_config(shipped)
+    # The site says where its stories are: the related story is linked by that pattern.
+    config = make_config(shipped, related_url=RELATED_URL)
     build(config, now=NOW)
     return config.out
 
@@ -62,20 +65,25 @@ def test_round_trip_keeps_every_paragraph_in_order(parsed) -> None:
 def test_round_trip_keeps_the_related_link_with_its_title(parsed) -> None:
     entry = _entry(parsed)
     related = [link for link in entry.links if link.rel == "related"]
-    assert [(link.href, link.title) for link in related] == [(s.url, s.title) for s in ARTICLE.related]
+    assert [(link.href, link.title) for link in related] == [(STORY_URL, s.title) for s in ARTICLE.related]
     content = unescape(entry.content[0].value)
     story = ARTICLE.related[0]
-    assert f'<a href="{story.url}">{story.title}</a>' in content
+    assert "<h3>Ne spreglejte…</h3>" in content  # the heading the seed wrote
+    assert f'<a href="{STORY_URL}">{story.title}</a>' in content
     assert all(line in content for line in story.teaser)
-    assert f'<a href="{story.url}">več tukaj</a>' in content
+    assert f'<a href="{STORY_URL}">več tukaj</a>' in content
 
 
 def test_round_trip_keeps_every_credit(parsed) -> None:
     entry = _entry(parsed)
     assert [c.name for c in entry.contributors] == ["Jackson Hink"]
-    assert entry.media_credit == [{"role": "photographer", "scheme": "urn:ebu", "content": "Jackson Hink"}]
+    assert entry.media_credit == [
+        {"role": "distribution company", "scheme": "urn:ebu", "content": "Portal24"},
+        {"role": "photographer", "scheme": "urn:ebu", "content": "Jackson Hink"},
+    ]
     assert entry.source.title == "Portal24"
-    assert "Vir: Portal24 · Foto: Jackson Hink (X)" in unescape(entry.content[0].value)
+    assert "<p><small>vir Foto: Jackson Hink X Portal24</small></p>" in unescape(entry.content[0].value)
+    assert entry.author == "seedfeed"  # no author credit: the site's author, on the entry itself
 
 
 def test_round_trip_keeps_language_and_dates(parsed) -> None:

@@ -135,7 +135,7 @@ def test_media_credits_use_an_ebu_role_and_no_media_description() -> None:
     for path in (ATOM, RSS):
         root = tree(path)
         credits = list(root.iter("{http://search.yahoo.com/mrss/}credit"))
-        assert credits and {c.get("role") for c in credits} == {"photographer"}
+        assert credits and {c.get("role") for c in credits} == {"photographer", "distribution company"}
         assert not list(root.iter("{http://search.yahoo.com/mrss/}description"))
 
 
@@ -148,18 +148,19 @@ def test_links_inside_content_are_absolute() -> None:
 
 
 def _atom_with(old: str, new: str) -> bytes:
+    """The golden Atom feed with every match of the pattern ``old`` replaced by ``new``."""
     data = ATOM.read_bytes().decode()
-    assert old in data
-    return data.replace(old, new, 1).encode()
+    assert re.search(old, data)
+    return re.sub(old, new, data).encode()
 
 
 @pytest.mark.parametrize(
     ("old", "new", "reason"),
     [
-        ("<updated>2024-08-02T11:23:55+00:00</updated>", "<updated>2024-08-02T11:23:55</updated>", "time zone"),
-        ("<author>\n    <name>seedfeed</name>\n  </author>", "", "no author"),
-        ("<title>seedfeed</title>", "", "RELAX NG"),
-        ("<title>seedfeed</title>", "<title>seedfeed", "well-formed"),
+        (r"<updated>2024-08-02T00:00:00\+00:00</updated>", "<updated>2024-08-02T00:00:00</updated>", "time zone"),
+        (r"\s*<author>\s*<name>seedfeed</name>\s*</author>", "", "no author"),  # feed and entries alike
+        (r"<title>seedfeed</title>", "", "RELAX NG"),
+        (r"<title>seedfeed</title>", "<title>seedfeed", "well-formed"),
     ],
 )
 def test_verifier_rejects_broken_atom(old: str, new: str, reason: str) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from . import __version__
 from .archive import archive_page, assign_pages
@@ -32,7 +33,7 @@ from .errors import PublishError, SeedError, SeedfeedError, StateError
 from .feeds import FORMATS, PAGED, format_of
 from .limits import within_limits
 from .lock import DEFAULT_WAIT, build_lock
-from .model import Article, Site
+from .model import Article, RelatedStory, Site
 from .parse import parse_seed
 from .plan import Unit, plan
 from .progress import bar
@@ -48,7 +49,7 @@ _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 #: Bump when parsing changes what an article holds: cached articles are then parsed again.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +124,7 @@ class _Changes:
 
 def _build(config: Config, now: datetime, progress: bool) -> Report:
     """The stages of a build: list, plan, read, archive, commit, publish, record."""
+    now = now.astimezone(ZoneInfo(config.site.timezone))  # every date the build writes is in the site's zone
     listing = scan_seeds(config.seeds)
     for error in listing.rejected:
         log.error("%s", error)
@@ -357,7 +359,7 @@ def _render_and_publish(config: Config, state: State, units: Set[Unit], now: dat
     renderer = Documents(site, keep=_FRAGMENTS_KEPT, store=state)
 
     def resolve(articles: Iterable[str]) -> list[Article]:
-        resolved = _resolve_related(state, [article_from_json(j) for j in articles], links)
+        resolved = _resolve_related(state, [article_from_json(j) for j in articles], links, site.related_url)
         current[:] = resolved
         return resolved
 
@@ -452,7 +454,9 @@ def _render_page(task: _PageTask) -> tuple[int, list[tuple[str, bytes]]] | str:
         _worker_state = (task.state, State(task.state, readonly=True), {})
     _, state, links = _worker_state
     try:  # rendering verifies (feeds.entry.Documents)
-        articles = _resolve_related(state, [article_from_json(j) for j in state.page_articles(task.page.number)], links)
+        pattern = task.site.related_url
+        page = [article_from_json(j) for j in state.page_articles(task.page.number)]
+        articles = _resolve_related(state, page, links, pattern)
         documents = Documents(task.site, keep=0).render(articles, task.page, empty_updated=task.now)
     except Exception as exc:  # reported in the build, which finds the article responsible
         return f"rendering or verification failed: {exc!r}"
@@ -544,6 +548,7 @@ def _refresh(
                 (recovered.published, recovered.updated) if recovered else None,
                 now,
                 times.take,
+                article.day_only,
             )
             counts.new += dates.change is Change.NEW
             counts.changed += dates.change is Change.EDITED
@@ -809,19 +814,29 @@ def title_key(title: str) -> str:
     return " ".join(title.split()).casefold()
 
 
-def _resolve_related(state: State, entries: list[Article], links: dict[str, str | None]) -> list[Article]:
-    """Point each related story at the corpus article with the same title, if any (first by slug)."""
+def _resolve_related(
+    state: State, entries: list[Article], links: dict[str, str | None], pattern: str | None = None
+) -> list[Article]:
+    """Give each related story the URL somebody gave for it, else none.
 
-    def url(title: str, default: str) -> str:
-        key = title_key(title)
+    In order: the seed's own URL; the corpus article with the same title
+    (the first by slug); the site's ``related_url`` pattern with the title's
+    slug, when one is configured. Nothing is guessed.
+    """
+
+    def url(story: RelatedStory) -> str | None:
+        if story.url is not None:
+            return story.url
+        key = title_key(story.title)
         if key not in links:
             links[key] = state.link_for_title(key)
-        return links[key] or default
+        found = links[key]
+        if found is None and pattern is not None:
+            slug = slugify(story.title)
+            found = pattern.replace("{slug}", slug) if slug else None
+        return found
 
-    return [
-        replace(a, related=tuple(replace(s, url=url(s.title, s.url)) for s in a.related)) if a.related else a
-        for a in entries
-    ]
+    return [replace(a, related=tuple(replace(s, url=url(s)) for s in a.related)) if a.related else a for a in entries]
 
 
 def _announce(config: Config, written: Sequence[str]) -> None:

@@ -33,6 +33,9 @@ def article_to_dict(article: Article) -> dict[str, Any]:
         "updated": a.updated.isoformat() if a.updated else None,
         "tags": list(a.tags),
         "image": a.image,
+        "related_heading": a.related_heading,
+        "credit_lines": list(a.credit_lines),
+        "day_only": a.day_only,
     }
 
 
@@ -57,6 +60,7 @@ def article_from_json(text: str) -> Article:
             "credits": tuple(Credit(**c) for c in data["credits"]),
             "related": tuple(RelatedStory(**{**r, "teaser": tuple(r["teaser"])}) for r in data["related"]),
             "tags": tuple(data["tags"]),
+            "credit_lines": tuple(data["credit_lines"]),
             "published": datetime.fromisoformat(data["published"]) if data["published"] else None,
             "updated": datetime.fromisoformat(data["updated"]) if data["updated"] else None,
         }

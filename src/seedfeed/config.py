@@ -126,11 +126,19 @@ def _site(table: dict[str, Any], sources: dict[str, Any], where: str) -> Site:
     for key in _SITE_KEYS | {"feeds_url", "id_prefix", "hub"}:
         if key not in table:
             continue
-        expected = int if key in ("limit", "page_size", "topic_min") else str
-        if not isinstance(table[key], expected) or isinstance(table[key], bool):
-            kind = "an integer" if expected is int else "a string"
+        expected = int if key in ("limit", "page_size", "topic_min") else bool if key == "entry_author" else str
+        if not isinstance(table[key], expected) or (expected is not bool and isinstance(table[key], bool)):
+            kind = {int: "an integer", bool: "true or false"}.get(expected, "a string")
             raise ConfigError(f"{where}: site.{key} must be {kind}")
         values[key] = table[key]
+    pattern = values.get("related_url")
+    if pattern is not None:
+        example = pattern.replace("{slug}", "x")
+        if "{slug}" not in pattern or urlsplit(example).scheme not in ("http", "https") or not example.isascii():
+            raise ConfigError(
+                f"{where}: site.related_url must be an ASCII http(s) URL with {{slug}} in it, "
+                f"such as 'https://example.org/{{slug}}'; got {pattern!r}"
+            )
     base = values.get("base_url", defaults.base_url)
     if not base.endswith("/"):
         base += "/"

@@ -1,4 +1,4 @@
-"""An article → the HTML of its feed content and the text of its credit line (pure).
+"""An article → the HTML of its feed content (pure).
 
 Every character of seed text is escaped: text that looks like HTML or holds
 ``]]>`` is published as text, never as markup.
@@ -8,50 +8,29 @@ from __future__ import annotations
 
 from html import escape
 
-from .lexicon import BY_LANGUAGE
-from .model import Article, Credit, RelatedStory
-
-
-def headings(language: str) -> dict[str, str]:
-    """The related-block heading and credit labels in ``language`` (English when unknown)."""
-    lexicon = BY_LANGUAGE.get(language.split("-")[0].lower()) or BY_LANGUAGE["en"]
-    return lexicon.headings
-
-
-def credit_line(article: Article) -> str:
-    """The credits as one line of text, grouped by role in seed order.
-
-    >>> from .model import Credit
-    >>> a = Article("i", "s", "l", "t", "sl", ("p",),
-    ...     credits=(Credit("source", "Portal24"), Credit("photo", "Jackson Hink", "X")))
-    >>> credit_line(a)
-    'Vir: Portal24 · Foto: Jackson Hink (X)'
-    """
-    labels = headings(article.language)
-    groups: dict[str, list[Credit]] = {}
-    for credit in article.credits:
-        groups.setdefault(credit.role, []).append(credit)
-    return " · ".join(
-        f"{labels[role]}: " + ", ".join(_credit_name(c) for c in credits) for role, credits in groups.items()
-    )
-
-
-def _credit_name(credit: Credit) -> str:
-    return f"{credit.name} ({credit.via})" if credit.via else credit.name
+from .model import Article, RelatedStory
 
 
 def content_html(article: Article) -> str:
-    """The entry content: body paragraphs, related stories as links, the credit line."""
+    """The entry content: body paragraphs, related stories, the credit lines, all in the seed's words.
+
+    The related block keeps the heading the seed wrote (none if it wrote
+    none); a story is a link only where its URL is known (see
+    :class:`~seedfeed.model.RelatedStory`). Credit lines are shown as written.
+    """
     parts = [f"<p>{escape(p)}</p>" for p in article.paragraphs]
     if article.related:
-        parts.append(f"<h3>{escape(headings(article.language)['related'])}</h3>")
+        if article.related_heading:
+            parts.append(f"<h3>{escape(article.related_heading)}</h3>")
         parts.append("<ul>" + "".join(_related_item(s) for s in article.related) + "</ul>")
-    if article.credits:
-        parts.append(f"<p><small>{escape(credit_line(article))}</small></p>")
+    parts += [f"<p><small>{escape(line)}</small></p>" for line in article.credit_lines]
     return "\n".join(parts)
 
 
 def _related_item(story: RelatedStory) -> str:
+    """A story: its title and teaser, linked where its URL is known; the link phrase only with a link."""
+    if story.url is None:
+        return f"<li><p>{escape(story.title)}</p>" + "".join(f"<p>{escape(t)}</p>" for t in story.teaser) + "</li>"
     url = escape(story.url)
     html = f'<li><p><a href="{url}">{escape(story.title)}</a></p>'
     for index, line in enumerate(story.teaser, 1):

@@ -36,9 +36,12 @@ def within_limits(article: Article, limits: Limits, where: str) -> tuple[Article
         article = replace(article, related=article.related[: limits.related])
     if len(article.credits) > limits.credits:
         notes.append(
-            f"{where}: {len(article.credits)} credits; the first {limits.credits} are published (limits.credits)"
+            f"{where}: {len(article.credits)} credits; the first {limits.credits} are published as credits"
+            " (limits.credits)"
         )
         article = replace(article, credits=article.credits[: limits.credits])
+    if len(article.credit_lines) > limits.credits:  # the lines as written: as many lines as credits
+        article = replace(article, credit_lines=article.credit_lines[: limits.credits])
     size = len(content_html(article).encode())
     if size > limits.entry_bytes:
         raise SeedError(

@@ -30,14 +30,17 @@ class Credit:
 class RelatedStory:
     """One story of the related block ("Ne spreglejte…") that ends a news page.
 
-    ``url`` points at the corpus article with the same title when there is one,
-    else at the site URL of the title's slug. ``link_text`` is the trailing
-    phrase that marked the link (``več tukaj``), kept so the feed can show it.
+    ``url`` is only ever a URL somebody gave: the seed's own (a URL in the
+    related block, or a ``related:`` front matter line), else, when the build
+    resolves it, the corpus article with the same title, else the site's
+    configured ``related_url`` pattern. ``None``: nobody said where the story
+    is, and it is published as its title and teaser, without a link.
+    ``link_text`` is the trailing phrase that marked the link (``več tukaj``).
     """
 
     title: str
     teaser: tuple[str, ...] = ()
-    url: str = ""
+    url: str | None = None
     link_text: str | None = None
 
 
@@ -49,6 +52,14 @@ class Article:
     title never changes them. ``published`` is ``None`` until the build fills
     it from the state database when neither front matter nor file name has a
     date; ``updated`` equals ``published`` until the seed's bytes change.
+
+    The editor's words stay the editor's: ``related_heading`` is the line
+    that opened the related block as the seed wrote it (``Pročitajte i:``),
+    and ``credit_lines`` the credit lines as written (``Bild: Christoph
+    Soeder/dpa``); ``credits`` holds the same credits as structured data.
+    ``day_only`` says the seed gave a day but no time of day: ``published``
+    is then the start of that day until the date policy
+    (:mod:`seedfeed.dates`) knows better.
     """
 
     id: str
@@ -63,6 +74,9 @@ class Article:
     updated: datetime | None = None
     tags: tuple[str, ...] = ()
     image: str | None = None
+    related_heading: str | None = None
+    credit_lines: tuple[str, ...] = ()
+    day_only: bool = False
 
     @property
     def lead(self) -> str:
@@ -101,7 +115,11 @@ class Site:
     change it, or every reader shows every article again. ``hub`` is a WebSub
     hub URL: the feeds then carry ``<link rel="hub">`` and changes are pinged.
     ``limit`` entries are in the subscription feeds; older ones are in RFC 5005
-    archive pages of ``page_size`` entries.
+    archive pages of ``page_size`` entries. ``related_url`` (say
+    ``https://example.org/{slug}``) links a related story that no seed
+    gives a URL for and no corpus article matches; without it such a story
+    has no link. ``entry_author`` writes ``author`` on every entry without
+    an author credit, for readers that do not inherit the feed's author.
     """
 
     title: str = "seedfeed"
@@ -116,6 +134,8 @@ class Site:
     page_size: int = 50
     topic_min: int = 1
     hub: str | None = None
+    related_url: str | None = None
+    entry_author: bool = True
     sources: tuple[tuple[str, str], ...] = field(default=())
     limits: Limits = Limits()
 

@@ -3,24 +3,24 @@
 The shape of a seed, line by line::
 
     ---                        optional front matter (title, date, url, author,
-    key: value                 lang, tags, image) overriding what is inferred
-    ---
+    key: value                 lang, tags, image, related) overriding what is
+    ---                        inferred; ``related: Title | URL`` may repeat
     Title                      the first non-blank line
     Lead paragraph.            every following line is one body paragraph…
     More paragraphs.
     vir Foto: Jackson Hink X   …except credit lines
     Ne spreglejte…             a marker opens the related stories:
     Related title              a title line, then teaser lines, the last of
-    Teaser… več tukaj.         which may end with a link phrase
+    Teaser… več tukaj.         which may end with a link phrase; a URL at the
+                               end of a line (or on its own) is the story's link
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .credits import is_strong_credit_line, is_weak_credit_line, parse_credit_line
@@ -29,12 +29,16 @@ from .lexicon import LABEL_RE, LEXICONS, find_link_phrase, related_marker_langua
 from .model import Article, Credit, RelatedStory, Site
 from .slug import http_url, slugify
 
-FRONT_MATTER_KEYS = ("title", "date", "url", "author", "lang", "tags", "image")
+FRONT_MATTER_KEYS = ("title", "date", "url", "author", "lang", "tags", "image", "related")
+#: Front matter keys that may repeat, one value a line.
+_REPEATABLE = ("related",)
 _FILE_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?!\d)")
 #: A BCP 47 language tag, as far as the feeds need it: ``sl``, ``en-GB``, ``sr-Latn``.
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _WORD_RE = re.compile(r"\w+")
 _LANGUAGE_SAMPLE = 1500  # characters of title and body whose words vote for the language
+#: A URL ending a line of the related block, or standing alone on one.
+_URL_AT_END = re.compile(r"(?:^|\s)(https?://\S+?)[.,;:!?)\]]*$", re.IGNORECASE)
 _SENTENCE_END = (".", "!", "?", "\u2026", ":", ";", ",", '"', "\u201d", "\u201c", "\u00bb", ")")
 
 Line = tuple[int, str]  # (1-based line number, text without trailing whitespace)
@@ -47,6 +51,7 @@ class _Sections:
     body: list[Line]
     marker: Line | None
     related: list[Line]
+    front_related: list[Line]
 
 
 def parse_seed(text: str, *, name: str, site: Site, path: str | None = None) -> Article:
@@ -66,9 +71,11 @@ def parse_seed(text: str, *, name: str, site: Site, path: str | None = None) -> 
     front = sections.front
     paragraphs: list[str] = []
     credits: list[Credit] = []
+    credit_lines: list[str] = []
     for lineno, line in sections.body:
         if is_strong_credit_line(line) or (is_weak_credit_line(line) and _only_credits_after(lineno, sections.body)):
             credits.extend(parse_credit_line(line))
+            credit_lines.append(line.strip())
         else:
             paragraphs.append(line)
     if not paragraphs:
@@ -76,7 +83,7 @@ def parse_seed(text: str, *, name: str, site: Site, path: str | None = None) -> 
     if "author" in front:
         credits.insert(0, Credit("author", front["author"][1]))
     zone = _zone(site, where)
-    published = _published(front, name, zone, where, slug)
+    published, day_only = _published(front, name, zone, where)
     language = _language(front, sections, paragraphs, site, where)
     title = front["title"][1] if "title" in front else sections.title[1].strip()
     return Article(
@@ -87,11 +94,14 @@ def parse_seed(text: str, *, name: str, site: Site, path: str | None = None) -> 
         language=language,
         paragraphs=tuple(p.strip() for p in paragraphs),
         credits=tuple(dict.fromkeys(credits)),
-        related=_related(sections.related, site),
+        related=_related(sections.related, sections.front_related, where),
         published=published,
         updated=published,
         tags=_tags(front),
         image=_url(front["image"], where, base=site.base_url) if "image" in front else None,
+        related_heading=sections.marker[1].strip() if sections.marker else None,
+        credit_lines=tuple(dict.fromkeys(credit_lines)),
+        day_only=day_only,
     )
 
 
@@ -101,22 +111,27 @@ def _split(text: str, where: str) -> _Sections:
     if not content:
         raise SeedError(where, "empty: no title, no body")
     front: dict[str, tuple[int, str]] = {}
+    repeated: dict[str, list[Line]] = {}
     if content[0][1].strip() == "---":
-        front, content = _front_matter(content, where)
+        front, repeated, content = _front_matter(content, where)
         if not content:
             raise SeedError(where, "front matter but no title and no body")
     title, rest = content[0], content[1:]
+    listed = repeated.get("related", [])
     for index, (lineno, line) in enumerate(rest):
         if related_marker_languages(line):
-            return _Sections(front, title, rest[:index], (lineno, line), rest[index + 1 :])
-    return _Sections(front, title, rest, None, [])
+            return _Sections(front, title, rest[:index], (lineno, line), rest[index + 1 :], listed)
+    return _Sections(front, title, rest, None, [], listed)
 
 
-def _front_matter(content: list[Line], where: str) -> tuple[dict[str, tuple[int, str]], list[Line]]:
+def _front_matter(
+    content: list[Line], where: str
+) -> tuple[dict[str, tuple[int, str]], dict[str, list[Line]], list[Line]]:
     end = next((i for i, (_, line) in enumerate(content[1:], 1) if line.strip() == "---"), None)
     if end is None:
         raise SeedError(where, "front matter is never closed with '---'", content[0][0])
     front: dict[str, tuple[int, str]] = {}
+    repeated: dict[str, list[Line]] = {}
     for lineno, line in content[1:end]:
         key, colon, value = line.partition(":")
         key = key.strip().lower()
@@ -130,8 +145,11 @@ def _front_matter(content: list[Line], where: str) -> tuple[dict[str, tuple[int,
             value = value[1:-1]
         if not value:
             raise SeedError(where, f"front matter: {key!r} has no value", lineno)
-        front[key] = (lineno, value)
-    return front, content[end + 1 :]
+        if key in _REPEATABLE:
+            repeated.setdefault(key, []).append((lineno, value))
+        else:
+            front[key] = (lineno, value)
+    return front, repeated, content[end + 1 :]
 
 
 def _only_credits_after(lineno: int, body: list[Line]) -> bool:
@@ -139,33 +157,62 @@ def _only_credits_after(lineno: int, body: list[Line]) -> bool:
     return all(is_strong_credit_line(line) or is_weak_credit_line(line) for n, line in body if n > lineno)
 
 
-def _related(lines: list[Line], site: Site) -> tuple[RelatedStory, ...]:
+def _related(lines: list[Line], listed: list[Line], where: str) -> tuple[RelatedStory, ...]:
+    """The related block's stories, with the URLs the seed gives; then front matter ``related:`` lines.
+
+    A ``related: Title | URL`` line gives the URL of the block's story with
+    that title, or adds a story of its own. No URL is ever made up here.
+    """
     stories: list[RelatedStory] = []
     title: str | None = None
     teaser: list[str] = []
     link_text: str | None = None
+    url: str | None = None
     closed = False
 
     def flush() -> None:
         if title is not None:
-            url = f"{site.base_url}{slugify(title)}"
             stories.append(RelatedStory(title, tuple(teaser), url, link_text))
 
-    for _, raw in lines:
+    for lineno, raw in lines:
         line = raw.strip()
+        given = _URL_AT_END.search(line)
+        if given:
+            line = line[: given.start()].strip()
+            if not line:  # a URL on a line of its own: the link of the story above
+                if title is not None and url is None:
+                    url = _url((lineno, given.group(1)), where, context="related story")
+                    continue
+                line = given.group(1)
+                given = None
         phrase = find_link_phrase(line)
         text = line[: phrase.start()].strip() if phrase else line
         if title is None or closed or (phrase is None and _looks_like_title(line)):
             flush()
-            title, teaser, link_text, closed = (text or line), [], None, False
+            title, teaser, link_text, url, closed = (text or line), [], None, None, False
+            if given:
+                url = _url((lineno, given.group(1)), where, context="related story")
             if phrase and text:
                 link_text, closed = phrase.group(1), True
             continue
         if text:
             teaser.append(text)
+        if given and url is None:
+            url = _url((lineno, given.group(1)), where, context="related story")
         if phrase:
             link_text, closed = phrase.group(1), True
     flush()
+    for lineno, value in listed:
+        name, bar, address = value.rpartition("|")
+        if not bar or not name.strip() or not address.strip():
+            raise SeedError(where, f"front matter: related {value!r} is not 'Title | https://…'", lineno)
+        link = _url((lineno, address.strip()), where, context="related")
+        key = name.strip().casefold()
+        at = next((i for i, story in enumerate(stories) if story.title.casefold() == key), None)
+        if at is None:
+            stories.append(RelatedStory(name.strip(), url=link))
+        elif stories[at].url is None:
+            stories[at] = RelatedStory(stories[at].title, stories[at].teaser, link, stories[at].link_text)
     return tuple(stories)
 
 
@@ -180,12 +227,15 @@ def _zone(site: Site, where: str) -> ZoneInfo:
         raise SeedError(where, f"unknown time zone {site.timezone!r}") from None
 
 
-def _published(front: dict[str, tuple[int, str]], name: str, zone: ZoneInfo, where: str, slug: str) -> datetime | None:
+def _published(
+    front: dict[str, tuple[int, str]], name: str, zone: ZoneInfo, where: str
+) -> tuple[datetime | None, bool]:
+    """The seed's own date, and whether it gave only a day (then the start of that day in ``zone``)."""
     if "date" in front:
         lineno, value = front["date"]
         try:
             if len(value) == 10:
-                return _checked(_day_time(date.fromisoformat(value), zone, slug), value, where, lineno)
+                return _checked(_day_start(date.fromisoformat(value), zone), value, where, lineno), True
             parsed = datetime.fromisoformat(value)
         except ValueError:
             raise SeedError(
@@ -198,15 +248,15 @@ def _published(front: dict[str, tuple[int, str]], name: str, zone: ZoneInfo, whe
                 f"front matter: date {value!r} has a UTC offset with seconds, which RFC 3339 and RFC 822 cannot write",
                 lineno,
             )
-        return _checked(parsed if parsed.tzinfo else parsed.replace(tzinfo=zone), value, where, lineno)
+        return _checked(parsed if parsed.tzinfo else parsed.replace(tzinfo=zone), value, where, lineno), False
     match = _FILE_DATE_RE.match(name)
     if match is None:
-        return None
+        return None, False
     try:
         day = date(*(int(g) for g in match.groups()))
     except ValueError:
         raise SeedError(where, f"file name date {match.group(0)} is not a calendar date") from None
-    return _checked(_day_time(day, zone, slug), f"file name date {match.group(0)}", where, None)
+    return _checked(_day_start(day, zone), f"file name date {match.group(0)}", where, None), True
 
 
 #: Dates the feeds can carry: RFC 822 and RFC 3339 write four-digit years, and a day's
@@ -233,15 +283,9 @@ def _checked(value: datetime, given: str, where: str, lineno: int | None) -> dat
     return value
 
 
-def _day_time(day: date, zone: ZoneInfo, slug: str) -> datetime:
-    """A day without a time → a time of that day derived from the slug.
-
-    Entries of the same day must not share one ``updated`` (the W3C validator
-    warns, ``DuplicateUpdated``), and the time must never change between
-    builds or machines: so it is a hash of the slug, not a clock reading.
-    """
-    seconds = int.from_bytes(hashlib.sha256(slug.encode()).digest()[:8], "big") % 86400
-    return datetime.combine(day, time(0, 0), tzinfo=zone) + timedelta(seconds=seconds)
+def _day_start(day: date, zone: ZoneInfo) -> datetime:
+    """The start of ``day`` in ``zone``: a seed that gives no time of day gets none made up."""
+    return datetime.combine(day, time(0, 0), tzinfo=zone)
 
 
 def _language(
@@ -277,14 +321,14 @@ def _language(
     return fallback if fallback in leaders else leaders[0]
 
 
-def _url(value: tuple[int, str], where: str, base: str | None = None) -> str:
+def _url(value: tuple[int, str], where: str, base: str | None = None, context: str = "front matter") -> str:
     lineno, text = value
     if base and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text):
         text = base + text.lstrip("/")
     try:
         return http_url(text)
     except ValueError as exc:
-        raise SeedError(where, f"front matter: {text!r} {exc}", lineno) from None
+        raise SeedError(where, f"{context}: {text!r} {exc}", lineno) from None
 
 
 def _tags(front: dict[str, tuple[int, str]]) -> tuple[str, ...]:

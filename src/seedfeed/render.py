@@ -42,6 +42,12 @@ _MARKUP_LIKE = re.compile(r"[<>&]")
 
 FH_NS = "http://purl.org/syndication/history/1.0"
 
+#: ``media:credit`` roles from the EBU list the W3C validator checks (``media.py``, exact and
+#: lower case). A source (an agency, a portal) supplied the story: "distribution company".
+#: Atom and RSS allow one ``source`` per entry and the validator refuses a second
+#: ``dc:source``, so every credited source is a ``media:credit``, the first also the ``source``.
+_EBU_ROLES = {"photo": "photographer", "source": "distribution company"}
+
 ATOM_FILE = "atom.xml"
 RSS_FILE = "rss.xml"
 
@@ -138,9 +144,12 @@ def _add_entry(fg: FeedGenerator, article: Article, site: Site, feed_lang: str) 
     # text that looks like markup must reach readers as text.
     fe.summary(escape(article.lead, quote=False), type="html")
     fe.content(content_html(article), type="html")
-    for credit in article.credits_by("author"):
-        fe.author({"name": credit.name})
-        fe.dc.dc_creator(credit.name)
+    authors = [c.name for c in article.credits_by("author")]
+    if not authors and site.entry_author:  # readers such as newsboat do not inherit the feed's author
+        authors = [site.author]
+    for name in authors:
+        fe.author({"name": name})
+        fe.dc.dc_creator(name)
     for credit in article.credits_by("photo"):
         fe.contributor({"name": credit.name})
         fe.dc.dc_contributor(credit.name)
@@ -207,8 +216,9 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
             link.set("type", "text/html")
         anchor = entry.find("summary")
         for story in article.related:
-            link = etree.Element("link", rel="related", type="text/html", href=story.url, title=story.title)
-            anchor.addprevious(link)
+            if story.url is not None:  # a story nobody gave a URL for has no link
+                link = etree.Element("link", rel="related", type="text/html", href=story.url, title=story.title)
+                anchor.addprevious(link)
         if article.language != self._feed_lang:
             entry.set(XML_LANG, article.language)
         source = entry.find("source")
@@ -223,9 +233,10 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
     def extend_rss(self, item: Any) -> Any:
         article = self._require()
         for story in article.related:
-            etree.SubElement(
-                item, f"{{{ATOM_NS}}}link", rel="related", type="text/html", href=story.url, title=story.title
-            )
+            if story.url is not None:
+                etree.SubElement(
+                    item, f"{{{ATOM_NS}}}link", rel="related", type="text/html", href=story.url, title=story.title
+                )
         # RSS has no item "updated": dcterms:modified carries it (feedparser: entry.updated).
         etree.SubElement(item, f"{{{DCTERMS_NS}}}modified").text = _require_date(article.updated).isoformat()
         if article.language != self._feed_lang:
@@ -237,9 +248,11 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
         article = self._require()
         if article.image:
             etree.SubElement(parent, f"{{{MEDIA_NS}}}content", url=article.image, medium="image")
-        for credit in article.credits_by("photo"):
-            node = etree.SubElement(parent, f"{{{MEDIA_NS}}}credit", role="photographer", scheme="urn:ebu")
-            node.text = credit.name
+        for credit in article.credits:  # every photo and every source, in the seed's order
+            role = _EBU_ROLES.get(credit.role)
+            if role is not None:
+                node = etree.SubElement(parent, f"{{{MEDIA_NS}}}credit", role=role, scheme="urn:ebu")
+                node.text = credit.name
 
     def _require(self) -> Article:
         if self._article is None:

@@ -104,12 +104,13 @@ class FragmentStore(Protocol):
 
 def fragment_key(article: Article, site: Site, language: str) -> str:
     """The hash of what an entry is rendered from: the article (dates and resolved links
-    included), the settings an entry uses (the source feeds' URLs), the document language and
-    the code."""
+    included), the settings an entry uses (the source feeds' URLs, the site's author when
+    entries carry it), the document language and the code."""
     from .. import __version__
     from ..codec import article_to_json
 
-    text = f"{__version__}\0{site.feeds_url}\0{site.sources!r}\0{language}\0{article_to_json(article)}"
+    uses = (site.feeds_url, site.sources, site.author if site.entry_author else None)
+    text = f"{__version__}\0{uses!r}\0{language}\0{article_to_json(article)}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
