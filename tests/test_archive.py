@@ -99,6 +99,9 @@ def test_new_articles_never_change_a_full_page(archive) -> None:
         "atom.xml",
         "feed.json",
         "rss.xml",
+        "atom.html",  # the browser views of the subscription feeds
+        "rss.html",
+        "feed.html",
         "index.html",  # it lists the new page 6
         *(f"archive/{k}.{f}.xml" for k in (5, 6) for f in ("atom", "rss")),
     }

@@ -34,6 +34,8 @@ def test_corpus_feeds_equal_the_golden_files(corpus, make_config, update_golden)
             (GOLDEN / name).parent.mkdir(parents=True, exist_ok=True)
             (GOLDEN / name).write_bytes(data)
         assert data == (GOLDEN / name).read_bytes(), f"{name} differs from tests/golden/{name}"
+    golden = {str(p.relative_to(GOLDEN)) for p in GOLDEN.rglob("*") if p.is_file()}
+    assert golden == set(_outputs(config)), "a golden file that the build no longer writes, or the reverse"
 
 
 def test_bad_seeds_cost_only_themselves(corpus, make_config) -> None:

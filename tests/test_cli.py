@@ -27,18 +27,20 @@ def project(tmp_path, monkeypatch):
 def test_build_with_no_configuration_publishes_both_feeds(project, capsys) -> None:
     assert main(["build"]) == EXIT_OK
     assert sorted(p.name for p in (project / "feeds").iterdir()) == [
+        "atom.html",
         "atom.xml",
+        "feed.html",
         "feed.json",
-        "feed.xsl",
         "feeds.opml",
         "index.html",
+        "rss.html",
         "rss.xml",
         "sources",
     ]
     out = capsys.readouterr()
     assert (
         "1 of 1 articles in the feeds" in out.out
-        and "wrote atom.xml, feed.json, feed.xsl, feeds.opml, index.html, rss.xml" in out.out
+        and "wrote atom.html, atom.xml, feed.html, feed.json, feeds.opml, index.html, rss.html, rss.xml" in out.out
     )
     assert out.err == ""
 

@@ -317,11 +317,11 @@ def test_304_keeps_the_connection_alive_for_the_next_poll(server) -> None:
             assert data.startswith(b"HTTP/1.1 304 ") and b"Connection: close" not in data
 
 
-def test_a_browser_gets_xml_it_can_style_and_a_feed_reader_gets_the_feed_type(server) -> None:
+def test_a_browser_gets_the_page_and_a_feed_reader_gets_the_feed_over_a_socket(server) -> None:
     browser = "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
     reader = "Accept: application/atom+xml,application/rss+xml,application/xml;q=0.9,*/*;q=0.1"
-    _, headers, _ = get(server, "/atom.xml", browser)
-    assert headers["content-type"] == "application/xml; charset=utf-8"
+    _, headers, body = get(server, "/atom.xml", browser)
+    assert headers["content-type"] == "text/html; charset=utf-8" and body.startswith(b"<!DOCTYPE html>")
     assert headers["vary"] == "Accept-Encoding, Accept"
     assert get(server, "/atom.xml", reader)[1]["content-type"] == "application/atom+xml; charset=utf-8"
     assert get(server, "/rss.xml", reader)[1]["content-type"] == "application/rss+xml; charset=utf-8"

@@ -98,7 +98,45 @@ def test_what_is_not_a_published_file_is_refused(app, method, path, status) -> N
     assert call(app, path, method)[0] == status
 
 
-def test_a_browser_gets_the_feed_as_xml_so_the_stylesheet_applies(app) -> None:
-    _, headers, _ = call(app, "/atom.xml", accept="text/html,application/xhtml+xml")
-    assert headers["Content-Type"].startswith("application/xml")
-    assert "Accept" in headers["Vary"]
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # Chromium's
+READER = "application/atom+xml,application/rss+xml,application/xml;q=0.9,*/*;q=0.1"
+
+
+@pytest.mark.parametrize(
+    ("feed", "page", "media_type"),
+    [
+        ("atom.xml", "atom.html", "application/atom+xml"),
+        ("rss.xml", "rss.html", "application/rss+xml"),
+        ("feed.json", "feed.html", "application/feed+json"),
+    ],
+)
+def test_a_browser_gets_the_feed_s_page_and_a_reader_the_feed(shipped, make_config, feed, page, media_type) -> None:
+    config = make_config(shipped)
+    build(config, now=NOW)
+    app = validator(FeedApp(config.out))
+    for accept, body, content_type in (
+        (BROWSER, (config.out / page).read_bytes(), "text/html; charset=utf-8"),
+        (READER, (config.out / feed).read_bytes(), f"{media_type}; charset=utf-8"),
+        ("", (config.out / feed).read_bytes(), f"{media_type}; charset=utf-8"),  # no Accept: the feed
+    ):
+        status, headers, got = call(app, f"/{feed}", accept=accept)
+        assert (status, headers["Content-Type"], got) == ("200 OK", content_type, body)
+        assert headers["Vary"] == "Accept-Encoding, Accept"  # caches keep the page and the feed apart
+    page_etag = call(app, f"/{feed}", accept=BROWSER)[1]["ETag"]
+    assert call(app, f"/{feed}", accept=BROWSER, if_none_match=page_etag)[0] == "304 Not Modified"
+    assert call(app, f"/{feed}", accept=READER, if_none_match=page_etag)[0] == "200 OK"
+
+
+def test_a_feed_without_a_page_is_the_feed_for_a_browser_too(make_config) -> None:
+    config = make_config(limit=1, page_size=1)
+    for day in (1, 2):
+        (config.seeds / f"2024-01-0{day}-n{day}.txt").write_text(f"N{day}\nBody.\n")
+    build(config, now=NOW)
+    status, headers, _ = call(validator(FeedApp(config.out)), "/archive/1.atom.xml", accept=BROWSER)
+    assert (status, headers["Content-Type"]) == ("200 OK", "application/atom+xml; charset=utf-8")
+
+
+def test_a_page_is_served_as_html_and_varies_on_nothing_but_encoding(app) -> None:
+    _, headers, body = call(app, "/atom.html")
+    assert headers["Content-Type"] == "text/html; charset=utf-8" and headers["Vary"] == "Accept-Encoding"
+    assert body.startswith(b"<!DOCTYPE html>")

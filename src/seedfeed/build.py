@@ -31,6 +31,7 @@ from .dates import Before, Change, UniqueTimes, entry_dates
 from .decode import decode
 from .errors import PublishError, SeedError, SeedfeedError, StateError
 from .feeds import FORMATS, PAGED, format_of
+from .feeds.html import view_name
 from .limits import within_limits
 from .lock import DEFAULT_WAIT, build_lock
 from .model import Article, RelatedStory, Site
@@ -211,8 +212,11 @@ def _forget(state: State, gone: Sequence[str], counts: _Changes) -> set[Unit]:
     return affected
 
 
-#: What every complete build has published: each format's subscription document and the discovery files.
-FEED_FILES = (*(fmt.main for fmt in FORMATS), "index.html", "feeds.opml", "feed.xsl")
+#: What every complete build has published: each format's subscription document, its browser view,
+#: and the discovery files.
+FEED_FILES = (*(fmt.main for fmt in FORMATS), *(view_name(fmt.main) for fmt in FORMATS), "index.html", "feeds.opml")
+#: What older versions published and this one no longer does: removed by every build that publishes.
+OBSOLETE_FILES = ("feed.xsl",)  # the XSLT browser view, before browsers removed XSLT
 
 
 def _recover(config: Config, state: State) -> Record | None:
@@ -343,6 +347,7 @@ def _culprits(articles: list[Article], site: Site) -> list[tuple[Article, str]]:
 def _render_and_publish(config: Config, state: State, units: Set[Unit], now: datetime, progress: bool) -> list[str]:
     from .discovery import discovery_documents
     from .feeds.entry import Documents  # feedgen is imported only by a build that renders
+    from .feeds.html import render_view
     from .pages import MAIN, Page
     from .publish import publish, unpublish
     from .render import feed_language
@@ -380,6 +385,12 @@ def _render_and_publish(config: Config, state: State, units: Set[Unit], now: dat
                 renderer.entries += result[0]
                 yield from result[1]
 
+    def views(articles: list[Article], unit: str | None, title: str) -> Iterator[tuple[str, bytes]]:
+        language = feed_language(articles, site)
+        for fmt in FORMATS if unit is None else PAGED:
+            name = fmt.document(unit)
+            yield view_name(name), render_view(articles, site, language, name, fmt.media_type, title)
+
     def documents() -> Iterator[tuple[str, bytes]]:
         entries = resolve(state.newest(site.limit))
         if entries:
@@ -387,6 +398,7 @@ def _render_and_publish(config: Config, state: State, units: Set[Unit], now: dat
             for fmt in FORMATS:
                 if fmt.render is not None:
                     yield fmt.main, fmt.render(entries, site, feed_language(entries, site))
+            yield from views(entries, None, site.title)
         else:
             log.error("no seed could be published; the subscription feeds were left as they were")
         yield from bar(archive_documents(), total=2 * len(pages), label="pages rendered", enabled=progress)
@@ -395,6 +407,7 @@ def _render_and_publish(config: Config, state: State, units: Set[Unit], now: dat
                 page = Page(topic=Unit.topic(kind, key).name, label=label)
                 articles = resolve(state.topic_articles(kind, key, site.limit))
                 yield from renderer.render(articles, page)
+                yield from views(articles, page.topic, f"{site.title}: {label}")
         current.clear()
         if entries:
             yield from discovery_documents(site, sorted(sizes), listed)
@@ -423,7 +436,8 @@ def _render_and_publish(config: Config, state: State, units: Set[Unit], now: dat
     log.debug(
         "entries rendered: %d for %d articles in %d documents", renderer.entries, state.count(), renderer.documents
     )
-    gone = unpublish(config.out, [fmt.document(unit.name) for unit in dropped for fmt in PAGED])
+    names = [fmt.document(unit.name) for unit in dropped for fmt in PAGED]
+    gone = unpublish(config.out, [*names, *(view_name(n) for n in names), *OBSOLETE_FILES])
     log.debug("%d archive pages rendered; rewritten: %s; removed: %s", len(pages), written or "none", gone or "none")
     return written
 

@@ -128,9 +128,11 @@ def _parser() -> argparse.ArgumentParser:
         "Parse every seed and publish, in the output directory: atom.xml and rss.xml (the newest entries), "
         "feed.json (JSON Feed), archive/N.atom.xml and archive/N.rss.xml (RFC 5005 archive pages, oldest first), "
         "tags/<tag>.* and sources/<source>.* (a feed per tag and per credited source), index.html (the feeds "
-        "with autodiscovery links), feeds.opml (every feed, for a reader's import) and feed.xsl (the browser "
-        "view). A file whose bytes would not change is not rewritten; a new one is verified before it replaces "
-        "the old one. The state (what was seen when, the archive pages) is kept in .seedfeed/ beside the seeds.",
+        "with autodiscovery links), feeds.opml (every feed, for a reader's import), and the browser view of "
+        "every subscription, tag and source feed: the same name ending .html (atom.html, feed.html, "
+        "tags/<tag>.rss.html), which `seedfeed serve` gives a browser asking for text/html. A file whose "
+        "bytes would not change is not rewritten; a new one is verified before it replaces the old one. "
+        "The state (what was seen when, the archive pages) is kept in .seedfeed/ beside the seeds.",
     )
     build_cmd.set_defaults(run=_run_build)
 

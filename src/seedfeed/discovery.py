@@ -1,4 +1,4 @@
-"""What lets readers and people find the feeds (pure): ``index.html``, ``feeds.opml``, the stylesheet.
+"""What lets readers and people find the feeds (pure): ``index.html`` and ``feeds.opml``.
 
 ``index.html`` carries a ``<link rel="alternate">`` autodiscovery tag for
 every subscribable feed and links to everything else published; ``feeds.opml``
@@ -10,17 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
-from importlib.resources import files
 
 from lxml import etree
 
 from .feeds import FORMATS, PAGED
+from .feeds.html import view_name
 from .model import Site
 
 _MEDIA_TYPES = {fmt.kind: fmt.media_type for fmt in FORMATS}
 INDEX_FILE = "index.html"
 OPML_FILE = "feeds.opml"
-STYLESHEET_FILE = "feed.xsl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,23 +31,6 @@ class Listed:
     kind: str  # a format's kind: atom, rss or json
 
 
-def stylesheet() -> bytes:
-    """The XSLT that shows a feed as a page in a browser (``assets/feed.xsl``)."""
-    return files("seedfeed").joinpath(f"assets/{STYLESHEET_FILE}").read_bytes()
-
-
-def stylesheet_instruction(name: str) -> bytes:
-    """The ``<?xml-stylesheet?>`` line for the document ``name``: a relative href, so any host works."""
-    href = "../" * name.count("/") + STYLESHEET_FILE
-    return f'<?xml-stylesheet type="text/xsl" href="{href}"?>\n'.encode()
-
-
-def with_stylesheet(document: bytes, name: str) -> bytes:
-    """``document`` with the stylesheet instruction right after its XML declaration."""
-    declaration, newline, rest = document.partition(b"\n")
-    return declaration + newline + stylesheet_instruction(name) + rest
-
-
 def render_index(site: Site, feeds: Sequence[Listed], archive: Sequence[str]) -> bytes:
     """The HTML page of ``feeds/``: autodiscovery links, the feed list, the OPML and the archive pages."""
     title = escape(site.title)
@@ -56,7 +38,10 @@ def render_index(site: Site, feeds: Sequence[Listed], archive: Sequence[str]) ->
         f'<link rel="alternate" type="{_MEDIA_TYPES[f.kind]}" title="{escape(f.title)}" href="{escape(f.name)}">\n'
         for f in feeds
     )
-    items = "".join(f'<li><a href="{escape(f.name)}">{escape(f.title)}</a></li>\n' for f in feeds)
+    items = "".join(
+        f'<li><a href="{escape(f.name)}">{escape(f.title)}</a> (<a href="{escape(view_name(f.name))}">page</a>)</li>\n'
+        for f in feeds
+    )
     pages = "".join(f'<li><a href="{escape(n)}">{escape(n)}</a></li>\n' for n in archive)
     archive_block = f"<h2>Archive (RFC 5005)</h2>\n<ul>\n{pages}</ul>\n" if archive else ""
     html = (
@@ -94,7 +79,7 @@ def render_opml(site: Site, feeds: Sequence[Listed]) -> bytes:
 def discovery_documents(
     site: Site, pages: Sequence[int], topics: Sequence[tuple[str, str, str]] = ()
 ) -> list[tuple[str, bytes]]:
-    """The stylesheet, the index page and the OPML of a build with these archive pages and topic feeds."""
+    """The index page and the OPML of a build with these archive pages and topic feeds."""
     feeds = [Listed(f"{site.title} ({fmt.label})", fmt.main, fmt.kind) for fmt in FORMATS]
     for kind, key, label in topics:
         what = "tag" if kind == "tags" else "source"
@@ -104,24 +89,21 @@ def discovery_documents(
             )
     archive = [fmt.document(f"archive/{number}") for number in pages for fmt in PAGED]
     return [
-        (STYLESHEET_FILE, stylesheet()),
         (INDEX_FILE, render_index(site, feeds, archive)),
         (OPML_FILE, render_opml(site, feeds)),
     ]
 
 
 def verify_discovery(name: str, data: bytes) -> None:
-    """Raise ``ValueError`` unless ``data`` is a well-formed index page, OPML 2.0 or XSLT."""
+    """Raise ``ValueError`` unless ``data`` is an HTML page with an autodiscovery link, or OPML 2.0."""
     if name.endswith(".html"):
         from lxml import html
 
         if html.document_fromstring(data).find(".//link[@rel='alternate']") is None:
-            raise ValueError("index page without autodiscovery links")
+            raise ValueError("HTML page without autodiscovery links")
     elif name.endswith(".opml"):
         root = etree.fromstring(data)
         if root.tag != "opml" or root.get("version") != "2.0" or root.find("body/outline") is None:
             raise ValueError("not an OPML 2.0 document with outlines")
-    elif name.endswith(".xsl"):
-        etree.XSLT(etree.fromstring(data))
     else:
         raise ValueError(f"unknown discovery document {name!r}")

@@ -19,8 +19,10 @@ from .model import Role
 class Lexicon:
     """The structural vocabulary of one language.
 
-    ``labels`` maps a credit label to its role; ``headings`` gives the words
-    the rendered content uses for the related block and each credit role.
+    ``labels`` maps a credit label to its role. ``view`` holds the words of
+    the browser view's own interface (never of an article): each credit role,
+    the "this is a feed" note, and the date and time formats
+    (:mod:`seedfeed.feeds.html`).
     ``stopwords`` are frequent function words that help guess the language of
     a seed that has no marker at all.
     """
@@ -30,7 +32,7 @@ class Lexicon:
     related_markers: tuple[str, ...]
     link_phrases: tuple[str, ...]
     stopwords: frozenset[str]
-    headings: dict[str, str]
+    view: dict[str, str]
 
 
 _SOUTH_SLAVIC_LABELS: dict[str, Role] = {
@@ -96,7 +98,14 @@ LEXICONS: tuple[Lexicon, ...] = (
                 "med",
             ]
         ),
-        headings={"related": "Ne spreglejte", "photo": "Foto", "source": "Vir", "author": "Avtor"},
+        view={
+            "author": "Avtor",
+            "photo": "Foto",
+            "source": "Vir",
+            "note": "To je vir novic (feed): kopirajte njegov naslov v svoj bralnik novic.",
+            "date": "{d}. {m}. {Y}",
+            "datetime": "{d}. {m}. {Y}, {H}.{M}",
+        },
     ),
     Lexicon(
         language="hr",
@@ -133,7 +142,14 @@ LEXICONS: tuple[Lexicon, ...] = (
                 "nije",
             ]
         ),
-        headings={"related": "Ne propustite", "photo": "Foto", "source": "Izvor", "author": "Autor"},
+        view={
+            "author": "Autor",
+            "photo": "Foto",
+            "source": "Izvor",
+            "note": "Ovo je feed: kopirajte njegovu adresu u svoj čitač feedova.",
+            "date": "{d}. {m}. {Y}.",
+            "datetime": "{d}. {m}. {Y}. u {H}:{M}",
+        },
     ),
     Lexicon(
         language="sr",
@@ -195,7 +211,14 @@ LEXICONS: tuple[Lexicon, ...] = (
                 "као",
             ]
         ),
-        headings={"related": "Ne propustite", "photo": "Foto", "source": "Izvor", "author": "Autor"},
+        view={
+            "author": "Аутор",
+            "photo": "Фото",
+            "source": "Извор",
+            "note": "Ово је фид: копирајте његову адресу у свој читач фидова.",
+            "date": "{d}. {m}. {Y}.",
+            "datetime": "{d}. {m}. {Y}. у {H}:{M}",
+        },
     ),
     Lexicon(
         language="bs",
@@ -213,7 +236,14 @@ LEXICONS: tuple[Lexicon, ...] = (
         stopwords=frozenset(
             ["je", "i", "u", "da", "se", "na", "za", "su", "koji", "od", "će", "iz", "ali", "šta", "kao", "bi"]
         ),
-        headings={"related": "Ne propustite", "photo": "Foto", "source": "Izvor", "author": "Autor"},
+        view={
+            "author": "Autor",
+            "photo": "Foto",
+            "source": "Izvor",
+            "note": "Ovo je feed: kopirajte njegovu adresu u svoj čitač feedova.",
+            "date": "{d}. {m}. {Y}.",
+            "datetime": "{d}. {m}. {Y}. u {H}:{M}",
+        },
     ),
     Lexicon(
         language="en",
@@ -266,7 +296,14 @@ LEXICONS: tuple[Lexicon, ...] = (
                 "have",
             ]
         ),
-        headings={"related": "Related", "photo": "Photo", "source": "Source", "author": "Author"},
+        view={
+            "author": "Author",
+            "photo": "Photo",
+            "source": "Source",
+            "note": "This is a feed: copy its address into your feed reader.",
+            "date": "{d} {b} {Y}",
+            "datetime": "{d} {b} {Y}, {H}:{M}",
+        },
     ),
     Lexicon(
         language="de",
@@ -312,7 +349,14 @@ LEXICONS: tuple[Lexicon, ...] = (
                 "auch",
             ]
         ),
-        headings={"related": "Nicht verpassen", "photo": "Foto", "source": "Quelle", "author": "Autor"},
+        view={
+            "author": "Autor",
+            "photo": "Foto",
+            "source": "Quelle",
+            "note": "Dies ist ein Feed: Kopieren Sie seine Adresse in Ihren Feedreader.",
+            "date": "{d}.{m}.{Y}",
+            "datetime": "{d}.{m}.{Y}, {H}:{M} Uhr",
+        },
     ),
 )
 

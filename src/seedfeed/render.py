@@ -27,7 +27,6 @@ from lxml import etree
 
 from . import __version__
 from .content import content_html
-from .discovery import with_stylesheet
 from .feeds import ATOM, PAGED
 from .model import Article, Site
 from .pages import MAIN, Page, page_name
@@ -78,7 +77,7 @@ def render_feeds(
         generator.seedfeed.history = _history(site, page, kind)
         render = generator.atom_str if fmt is ATOM else generator.rss_str
         name = page.name(kind)
-        documents[name] = with_stylesheet(render(pretty=True, encoding="UTF-8", xml_declaration=True), name)
+        documents[name] = render(pretty=True, encoding="UTF-8", xml_declaration=True)
     return documents
 
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from .feeds import format_of
+from .feeds.html import view_name
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 Environ = dict[str, Any]
@@ -62,7 +63,6 @@ _FD_RESERVE = 256  # descriptors kept for what is not a connection: files served
 _ALLOWED = "GET, HEAD"
 _TYPES = {  # after the feed formats of the registry: the other files a build publishes
     ".xml": "application/xml; charset=utf-8",
-    ".xsl": "application/xslt+xml; charset=utf-8",
     ".opml": "text/x-opml; charset=utf-8",
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -132,10 +132,15 @@ class FeedApp:
             return _plain(start_response, "405 Method Not Allowed", method, [("Allow", _ALLOWED)])
         path = environ.get("PATH_INFO", "/")
         root = path in ("", "/")  # the build's index.html when there is one, else a listing
-        entity = (self._file("/index.html") or self._index()) if root else self._file(path)
+        fmt = None if root else format_of(path.lstrip("/"))
+        entity = None
+        if fmt is not None and prefers_html(environ.get("HTTP_ACCEPT", ""), fmt.media_type):
+            entity = self._file(view_name(path))  # a browser: the feed's page, when the build made one
+        if entity is None:
+            entity = (self._file("/index.html") or self._index()) if root else self._file(path)
         if entity is None:
             return _plain(start_response, "404 Not Found", method)
-        return self._respond(entity, environ, start_response, method)
+        return self._respond(entity, environ, start_response, method, negotiated=fmt is not None)
 
     def _file(self, path: str) -> Entity | None:
         """The entity for ``path``: one ``stat`` when the file has not changed since the last request."""
@@ -207,40 +212,58 @@ class FeedApp:
         newest = max(((self.root / n).stat().st_mtime for n in feeds), default=0.0)
         return make_entity(html, newest, "text/html; charset=utf-8")
 
-    def _respond(self, entity: Entity, environ: Environ, start_response: StartResponse, method: str) -> Iterable[bytes]:
+    def _respond(
+        self, entity: Entity, environ: Environ, start_response: StartResponse, method: str, *, negotiated: bool
+    ) -> Iterable[bytes]:
+        """``negotiated``: the URL is a feed's, whose answer depends on ``Accept`` (feed or its page)."""
         use_gzip = _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
         etag = entity.gzip_etag if use_gzip else entity.etag
         headers = [
             ("ETag", etag),
             ("Last-Modified", entity.last_modified),
             ("Cache-Control", f"public, max-age={self.max_age}"),
-            ("Vary", "Accept-Encoding, Accept" if _is_feed(entity) else "Accept-Encoding"),
+            ("Vary", "Accept-Encoding, Accept" if negotiated else "Accept-Encoding"),
         ]
         if _not_modified(environ, entity):
             start_response("304 Not Modified", headers)
             return []
         body = entity.gzipped if use_gzip else entity.body
-        headers += [("Content-Type", _content_type(entity, environ)), ("Content-Length", str(len(body)))]
+        headers += [("Content-Type", entity.content_type), ("Content-Length", str(len(body)))]
         if use_gzip:
             headers.append(("Content-Encoding", "gzip"))
         start_response("200 OK", headers)
         return [] if method == "HEAD" else [body]
 
 
-def _is_feed(entity: Entity) -> bool:
-    return entity.content_type.startswith(("application/atom+xml", "application/rss+xml"))
+def prefers_html(accept: str, feed_type: str) -> bool:
+    """Whether a client sending ``Accept: accept`` wants a page rather than the feed (``feed_type``).
 
+    A browser lists ``text/html`` first; a feed reader lists its feed types,
+    at most ``*/*`` after them. HTML wins only with a higher quality than the
+    feed's own type and the generic XML types.
 
-def _content_type(entity: Entity, environ: Environ) -> str:
-    """The feed's own media type for feed readers; ``application/xml`` for a browser.
-
-    Browsers show ``application/atom+xml`` and ``application/rss+xml`` as raw
-    text and never apply the feed's XSLT. A browser asks for ``text/html``
-    first; feed readers do not. Hence ``Vary: Accept``.
+    >>> chromium = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    >>> reader = "application/atom+xml,application/rss+xml,application/xml;q=0.9,*/*;q=0.1"
+    >>> [prefers_html(a, "application/atom+xml") for a in (chromium, reader, "", "text/html;q=0")]
+    [True, False, False, False]
     """
-    if _is_feed(entity) and "text/html" in environ.get("HTTP_ACCEPT", ""):
-        return "application/xml; charset=utf-8"
-    return entity.content_type
+    html = feed = 0.0
+    for part in accept.split(",")[:64]:  # a hostile header costs a bounded loop
+        kind, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    quality = 0.0
+        kind = kind.strip().lower()
+        if kind == "text/html":
+            html = max(html, quality)
+        elif kind in (feed_type, "application/xml", "text/xml", "application/json"):
+            feed = max(feed, quality)
+    return html > 0 and html > feed
 
 
 def _not_modified(environ: Environ, entity: Entity) -> bool:

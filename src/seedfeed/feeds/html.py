@@ -1,0 +1,136 @@
+"""Articles → the browser view of a feed: an HTML page rendered at build time (pure).
+
+Browsers are removing XSLT (Chromium already shows a banner over any page
+that uses it), so a feed no longer carries an ``<?xml-stylesheet?>``. Each
+subscription feed and each tag and source feed gets a page of its own
+(``atom.xml`` → ``atom.html``, ``tags/volitve.rss.xml`` →
+``tags/volitve.rss.html``), and ``seedfeed serve`` (or nginx, see the README)
+answers a browser's ``Accept: text/html`` with it. No JavaScript.
+
+Every character of article text is escaped. The words of the page's own
+interface (the "this is a feed" note, the credit roles, the date format) come
+from the site language's lexicon; the article's words are shown as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from html import escape
+
+from ..lexicon import BY_LANGUAGE, Lexicon
+from ..model import Article, Site
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+_STYLE = """
+:root { color-scheme: light dark; font-family: system-ui, sans-serif; line-height: 1.5; }
+body { max-width: 46rem; margin: 0 auto; padding: 1rem; }
+header { border-bottom: 1px solid #8884; margin-bottom: 1rem; }
+.note { background: #8881; border-radius: .4rem; padding: .6rem .8rem; }
+.note code { word-break: break-all; }
+article { border-bottom: 1px solid #8884; padding: .5rem 0 1rem; }
+article h2 { font-size: 1.2rem; margin: .4rem 0; }
+.meta, .credits { color: #666c; font-size: .9rem; }
+.credits { list-style: none; padding: 0; }
+.related h3 { font-size: 1rem; margin-bottom: .2rem; }
+img { max-width: 100%; height: auto; }
+"""
+
+
+def view_name(document: str) -> str:
+    """The browser view of a feed document: its name with ``.html`` for ``.xml`` or ``.json``.
+
+    >>> [view_name(n) for n in ("atom.xml", "feed.json", "tags/volitve.rss.xml")]
+    ['atom.html', 'feed.html', 'tags/volitve.rss.html']
+    """
+    stem = document.removesuffix(".xml").removesuffix(".json")
+    if stem == document:
+        raise ValueError(f"{document!r} is not a feed document")
+    return f"{stem}.html"
+
+
+def lexicon_for(language: str) -> Lexicon:
+    """The lexicon of ``language`` (``sr-Latn`` → ``sr``), English when there is none."""
+    return BY_LANGUAGE.get(language.split("-")[0].lower()) or BY_LANGUAGE["en"]
+
+
+def format_date(value: datetime, article: Article, site_zone: str, lexicon: Lexicon) -> str:
+    """``value`` in the site's time zone, in the site language's format, with the zone's abbreviation.
+
+    A seed that gave only a day, published at that day's start, shows the
+    day alone: a time of day nobody gave is not shown either.
+
+    >>> from datetime import UTC
+    >>> a = Article("i", "s", "l", "t", "sl", ("p",))
+    >>> format_date(datetime(2025, 11, 21, 16, 5, tzinfo=UTC), a, "Europe/Ljubljana", lexicon_for("sl"))
+    '21. 11. 2025, 17.05 CET'
+    """
+    from zoneinfo import ZoneInfo
+
+    local = value.astimezone(ZoneInfo(site_zone))
+    fields = {
+        "d": str(local.day),
+        "m": str(local.month),
+        "b": _MONTHS[local.month - 1],
+        "Y": f"{local.year:04d}",
+        "H": f"{local.hour:02d}",
+        "M": f"{local.minute:02d}",
+    }
+    day_only = article.day_only and value == article.published and (value.hour, value.minute, value.second) == (0, 0, 0)
+    if day_only:
+        return lexicon.view["date"].format(**fields)
+    return f"{lexicon.view['datetime'].format(**fields)} {local.tzname()}"
+
+
+def render_view(
+    articles: Sequence[Article], site: Site, language: str, document: str, media_type: str, title: str
+) -> bytes:
+    """The browser view of the feed ``document`` (a file name under ``feeds/``) holding ``articles``."""
+    lexicon = lexicon_for(language)
+    address = f"{site.feeds_url}{document}"
+    up = "../" * document.count("/")
+    entries = "".join(_entry(a, site, language, lexicon) for a in articles)
+    page = (
+        f'<!DOCTYPE html>\n<html lang="{escape(language)}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title>\n"
+        f'<link rel="alternate" type="{escape(media_type)}" title="{escape(title)}" href="{escape(address)}">\n'
+        f"<style>{_STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{escape(title)}</h1>\n"
+        f"<p>{escape(site.description)}</p>\n"
+        f'<p class="note">{escape(lexicon.view["note"])}<br><code>{escape(address)}</code></p>\n'
+        f'<p><a href="{up}index.html">{escape(site.title)}</a></p>\n'
+        f"</header>\n<main>\n{entries}</main>\n</body>\n</html>\n"
+    )
+    return page.encode("utf-8")
+
+
+def _entry(article: Article, site: Site, language: str, lexicon: Lexicon) -> str:
+    lang = f' lang="{escape(article.language)}"' if article.language != language else ""
+    published = article.published
+    if published is None:
+        raise ValueError(f"{article.slug}: dates must be set before rendering")
+    when = format_date(published, article, site.timezone, lexicon)
+    parts = [
+        f"<article{lang}>",
+        f'<h2><a href="{escape(article.link)}">{escape(article.title)}</a></h2>',
+        f'<p class="meta"><time datetime="{published.isoformat()}">{escape(when)}</time></p>',
+        f"<p>{escape(article.lead)}</p>",
+    ]
+    if article.credits:
+        credits = "".join(
+            f'<li data-role="{c.role}">{escape(lexicon.view[c.role])}: {escape(c.name)}'
+            + (f" ({escape(c.via)})" if c.via else "")
+            + "</li>"
+            for c in article.credits
+        )
+        parts.append(f'<ul class="credits">{credits}</ul>')
+    if article.related:
+        heading = f"<h3>{escape(article.related_heading)}</h3>" if article.related_heading else ""
+        stories = "".join(
+            f'<li><a href="{escape(s.url)}">{escape(s.title)}</a></li>' if s.url else f"<li>{escape(s.title)}</li>"
+            for s in article.related
+        )
+        parts.append(f'<section class="related">{heading}<ul>{stories}</ul></section>')
+    parts.append("</article>\n")
+    return "\n".join(parts)
