@@ -173,6 +173,7 @@ class _FeedExtension(BaseExtension):  # type: ignore[misc]
         return ([("hub", self.hub)] if self.hub else []) + self.history
 
     def extend_atom(self, feed: Any) -> Any:
+        _text_as_html(feed.find("title"))  # a topic feed named for a source such as "<i>Wire</i>"
         anchor = feed.find("link")
         for rel, href in self._links():
             anchor.addprevious(etree.Element("link", rel=rel, href=href))
@@ -206,10 +207,7 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
 
     def extend_atom(self, entry: Any) -> Any:
         article = self._require()
-        title = entry.find("title")
-        if _MARKUP_LIKE.search(title.text):  # say "html" so no reader takes "<b>" in a title for markup
-            title.set("type", "html")
-            title.text = escape(title.text, quote=False)
+        _text_as_html(entry.find("title"))
         for link in entry.findall("link"):  # feedgen drops rel: restore it
             link.set("rel", "alternate")
             link.set("type", "text/html")
@@ -222,6 +220,7 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
             entry.set(XML_LANG, article.language)
         source = entry.find("source")
         if source is not None:  # the W3C validator wants id and updated in atom:source
+            _text_as_html(source.find("title"))
             href = source.find("link").get("href")
             source.find("link").set("rel", "alternate")
             etree.SubElement(source, "id").text = href
@@ -257,6 +256,16 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
         if self._article is None:
             raise ValueError("entry extension used before set()")
         return self._article
+
+
+def _text_as_html(title: Any) -> None:
+    """Say ``type="html"`` (escaped) for a title with ``<``, ``>`` or ``&``, so no reader takes "<b>" for markup.
+
+    The W3C validator warns on markup in a text construct (``ContainsUndeclaredHTML``).
+    """
+    if title is not None and title.text and _MARKUP_LIKE.search(title.text):
+        title.set("type", "html")
+        title.text = escape(title.text, quote=False)
 
 
 def _require_date(value: datetime | None) -> datetime:
