@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence, Set
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Sequence, Set
 from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -40,7 +40,7 @@ from .plan import Unit, plan
 from .progress import bar
 from .slug import slugify
 from .state import Ledger, Row, State, is_corrupt, move_aside, reason, unreadable
-from .store.seeds import read_seed, scan_seeds
+from .store.seeds import Scan, read_seed, scan_changes, scan_seeds
 
 if TYPE_CHECKING:
     from .store.record import Record
@@ -79,8 +79,19 @@ class Report:
     written: tuple[str, ...]
 
 
-def build(config: Config, *, now: datetime | None = None, wait: float = DEFAULT_WAIT, progress: bool = False) -> Report:
+def build(
+    config: Config,
+    *,
+    now: datetime | None = None,
+    wait: float = DEFAULT_WAIT,
+    progress: bool = False,
+    changed: Collection[str] | None = None,
+) -> Report:
     """Publish the feeds of ``config.seeds`` into ``config.out``.
+
+    ``changed``, when given, names the only seed files that may have changed
+    since the last build (``--watch`` is told by the operating system): they
+    are looked at, and the rest of the directory is not listed again.
 
     ``now`` is the time recorded for seeds seen or changed in this build;
     ``progress`` shows a bar on stderr for the slow steps (the CLI decides).
@@ -96,13 +107,13 @@ def build(config: Config, *, now: datetime | None = None, wait: float = DEFAULT_
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     with build_lock(config.out, wait):
         try:
-            return _build(config, now, progress)
+            return _build(config, now, progress, changed)
         except sqlite3.Error as exc:
             if not (is_corrupt(exc) or unreadable(config.state)):
                 raise StateError(config.state, reason(exc)) from None
             _set_aside(config.state, exc, now)
-        try:  # once more, from a new state database and the published feeds
-            return _build(config, now, progress)
+        try:  # once more, from a new state database, a full listing and the published feeds
+            return _build(config, now, progress, None)
         except sqlite3.Error as exc:
             raise StateError(config.state, reason(exc)) from None
 
@@ -123,10 +134,10 @@ class _Changes:
     removed: int = 0
 
 
-def _build(config: Config, now: datetime, progress: bool) -> Report:
+def _build(config: Config, now: datetime, progress: bool, changed: Collection[str] | None) -> Report:
     """The stages of a build: list, plan, read, archive, commit, publish, record."""
     now = now.astimezone(ZoneInfo(config.site.timezone))  # every date the build writes is in the site's zone
-    listing = scan_seeds(config.seeds)
+    listing = _list(config, changed)
     for error in listing.rejected:
         log.error("%s", error)
     settings, rendering = _fingerprints(config.site)
@@ -190,6 +201,17 @@ def _build(config: Config, now: datetime, progress: bool) -> Report:
         rejected=tuple(rejected),
         written=tuple(written),
     )
+
+
+def _list(config: Config, changed: Collection[str] | None) -> Scan:
+    """This build's listing of the seeds: a full scan, or the last build's listing updated for ``changed``."""
+    if changed is None or not config.state.is_file():
+        return scan_seeds(config.seeds)
+    with State(config.state) as state:
+        known, _ = state.known_files()
+    if not known:
+        return scan_seeds(config.seeds)
+    return scan_changes(config.seeds, known, changed)
 
 
 def _unchanged(config: Config, files: dict[str, tuple[int, int]], digest: str) -> Report | None:

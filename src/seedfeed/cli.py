@@ -21,7 +21,7 @@ import os
 import sys
 import textwrap
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -140,10 +140,13 @@ def _parser() -> argparse.ArgumentParser:
         commands,
         "schedule",
         [common, building],
-        "rebuild the feeds every N s/m/h or daily at HH:MM, until SIGINT/SIGTERM",
-        "Build once now, then on every tick. A failing build is logged and retried at the next tick; the last "
-        "good feeds stay. SIGINT or SIGTERM lets a running build finish, then exits 0; a second signal exits at "
-        "once (status 128 + signal number).",
+        "rebuild the feeds as seeds land (--watch), every N s/m/h, or daily at HH:MM, until SIGINT/SIGTERM",
+        "Build once now, then on every tick; with --watch, also as soon as a seed file is added, changed, "
+        "renamed or removed, or the configuration file changes (the operating system's file notifications: "
+        "only the changed files are looked at, once each is closed and whole). --every/--at then add a full "
+        "scan on their ticks, a safety net. A failing build is logged and retried at the next change or tick; "
+        "the last good feeds stay. SIGINT or SIGTERM lets a running build finish, then exits 0; a second signal "
+        "exits at once (status 128 + signal number).",
     )
     _tick_flags(schedule_cmd)
     schedule_cmd.set_defaults(run=_run_schedule)
@@ -155,7 +158,8 @@ def _parser() -> argparse.ArgumentParser:
         "serve the feeds over HTTP (ETag, 304, gzip), optionally rebuilding on a schedule",
         "Serve the output directory with waitress: feed media types, strong ETags, Last-Modified, 304 Not "
         "Modified, gzip, and an index page with autodiscovery links at /. With --every or --at, the feeds "
-        "are also rebuilt on those ticks in the same process. SIGINT or SIGTERM stops it (exit 0).",
+        "are also rebuilt on those ticks in the same process; with --watch, as soon as a seed lands. "
+        "SIGINT or SIGTERM stops it (exit 0).",
     )
     serve_cmd.add_argument("--host", help="address to listen on (default: 127.0.0.1, or [serve] host)")
     serve_cmd.add_argument("--port", type=int, help="port to listen on (default: 8080, or [serve] port)")
@@ -188,6 +192,11 @@ def _seconds(text: str) -> float:
 
 
 def _tick_flags(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--watch",
+        action="store_true",
+        help="rebuild as soon as a seed file or the configuration file changes (file notifications)",
+    )
     command.add_argument("--every", metavar="N[smh]", help="rebuild every N seconds, minutes or hours (15m)")
     command.add_argument(
         "--at", action="append", default=[], metavar="HH:MM", help="rebuild daily at this local time; may be repeated"
@@ -280,33 +289,85 @@ def _files(written: Sequence[str]) -> str:
     return ", ".join(main) + (" and " if main else "") + f"{rest} archive pages and topic feeds"
 
 
-def _planned(args: argparse.Namespace, config: Config) -> tuple[Any, schedule.Scheduler, str] | None:
-    """The runner and scheduler of ``--every`` / ``--at`` (or ``[schedule]``), or ``None`` without ticks."""
+def _planned(
+    args: argparse.Namespace, config: Config, *, fallback: bool = False, build_with: Any = None
+) -> tuple[Any, schedule.Scheduler, str] | None:
+    """The runner and scheduler of ``--every`` / ``--at`` (or ``[schedule]``), or ``None`` without ticks.
+
+    ``fallback``: without ticks, a full build every :data:`FALLBACK_EVERY` (``--watch`` where there are no
+    file notifications). ``build_with``: the build each tick runs (default: ``config``'s).
+    """
     from . import scheduler
 
     every, at = _ticks(args, config)
     if not (every or at):
-        return None
-    runner = scheduler.Runner(lambda: build(config, wait=args.wait))
+        if not fallback:
+            return None
+        every = FALLBACK_EVERY
+    runner = scheduler.Runner(build_with or (lambda: build(config, wait=args.wait)))
     return runner, scheduler.make_scheduler(every, at, runner.tick), _describe(every, at)
+
+
+#: The full scan that stands in for file notifications where there are none, unless --every says otherwise.
+FALLBACK_EVERY = timedelta(seconds=10)
 
 
 def _run_schedule(args: argparse.Namespace) -> int:
     from . import scheduler
 
     config = load_config(args.config, seeds=args.seeds, out=args.out)
-    planned = _planned(args, config)
-    if planned is None:
-        raise ConfigError("schedule needs --every or --at (or [schedule] every / at in seedfeed.toml)")
-    runner, plan, when = planned
     if not args.quiet:
         logging.getLogger("seedfeed").setLevel(logging.INFO)  # one line per tick is the point
     stop = scheduler.Stop()
     stop.install()
+    watching = _watching(args, config, stop) if args.watch else None
+    if watching is not None:
+        log.info("watching %s, building into %s", config.seeds, config.out)
+        watching.run()
+        log.info("stopped after %d build(s), %d of them failed", watching.builds, watching.failures)
+        return EXIT_OK
+    planned = _planned(args, config, fallback=args.watch)
+    if planned is None:
+        raise ConfigError("schedule needs --watch, --every or --at (or [schedule] every / at in seedfeed.toml)")
+    runner, plan, when = planned
     log.info("scheduling builds of %s into %s %s", config.seeds, config.out, when)
     scheduler.run(plan, runner, stop)
     log.info("stopped after %d tick(s), %d of them failed", runner.ticks, runner.failures)
     return EXIT_OK
+
+
+def _watching(args: argparse.Namespace, config: Config, stop: Any) -> Any:
+    """The ``--watch`` loop (with the ``--every``/``--at`` ticks as its safety net), or ``None`` where the
+    kernel gives no file notifications: a warning says so, and the ticks (or a scan every 10 s) stand in."""
+    from . import watch
+    from .config import DEFAULT_FILE
+
+    if not watch.notifications_available():
+        log.warning(
+            "file notifications are not available here: --watch falls back to a full scan on the --every/--at "
+            "ticks (every %g s when none is given)",
+            FALLBACK_EVERY.total_seconds(),
+        )
+        return None
+    current = [config]
+    planned = _planned(args, config, build_with=lambda: build(current[0], wait=args.wait))
+
+    def reload() -> None:
+        try:
+            current[0] = load_config(args.config, seeds=args.seeds, out=args.out)
+            log.info("configuration file changed: settings reloaded")
+        except ConfigError as exc:
+            log.error("%s; keeping the previous settings", exc)
+
+    watch.ignore_lease_breaks()
+    return watch.Watch(
+        seeds=config.seeds,
+        config_file=Path(args.config) if args.config else Path(DEFAULT_FILE),
+        build=lambda names: build(current[0], wait=args.wait, changed=names),
+        reload=reload,
+        stop=stop,
+        ticks=planned[1] if planned else None,
+    )
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -314,10 +375,18 @@ def _run_serve(args: argparse.Namespace) -> int:
     from .serve import FeedApp, run_server
 
     config = load_config(args.config, seeds=args.seeds, out=args.out)
-    planned = _planned(args, config)
     app = FeedApp(config.out, max_age=config.max_age if args.max_age is None else args.max_age, title=config.site.title)
-    background = None
-    if planned is not None:
+    background: Callable[[threading.Event], None] | None = None
+    watching = _watching(args, config, None) if args.watch else None
+    planned = None if watching is not None else _planned(args, config, fallback=args.watch)
+    if watching is not None:
+
+        def background(stop: threading.Event) -> None:
+            watching.stop = scheduler.Stop(stop)
+            watching.run()
+
+        log.info("watching %s, building into %s", config.seeds, config.out)
+    elif planned is not None:
         runner, plan, when = planned
 
         def background(stop: threading.Event) -> None:

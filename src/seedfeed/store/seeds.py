@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -72,29 +73,61 @@ def scan_seeds(seeds: Path) -> Scan:
                 found[name] = (info.st_size, info.st_mtime_ns)
                 continue
             try:
-                found[name] = _seed_stat(entry, root)
+                found[name] = _entry_stat(entry, root)
             except SeedError as error:
                 rejected.append(error)
+            except FileNotFoundError:  # removed between the listing and the look
+                continue
     if not found and not rejected:
         raise ConfigError(f"{seeds}: no seed files (*{SEED_SUFFIX}); nothing was published")
     return Scan(found, tuple(rejected))
 
 
-def _seed_stat(entry: os.DirEntry[str], root: str) -> tuple[int, int]:
-    """(size, mtime_ns) of a seed entry; raises :class:`SeedError` for anything that is not a seed."""
-    path = entry.path
+def scan_changes(seeds: Path, previous: dict[str, tuple[int, int]], names: Iterable[str]) -> Scan:
+    """The listing ``previous`` with the entries ``names`` looked at again: no ``scandir`` of the directory.
+
+    For a build told which files changed (``seedfeed schedule --watch``): a
+    name that is gone is dropped, one that is there is classified exactly as
+    :func:`scan_seeds` would. Names that are not seeds' are ignored.
+    """
+    if not seeds.is_dir():
+        raise ConfigError(f"{seeds}: seeds directory does not exist (use --seeds DIR or [paths] seeds)")
+    root = os.path.realpath(seeds)
+    found = dict(previous)
+    rejected: list[SeedError] = []
+    for name in sorted(set(names)):
+        if name[-4:] != SEED_SUFFIX or name[:1] in (".", "") or "/" in name:
+            continue
+        found.pop(name, None)
+        path = str(seeds / name)
+        try:
+            found[name] = _seed_stat(path, name, root)
+        except FileNotFoundError:
+            continue  # removed (or renamed away) since
+        except SeedError as error:
+            rejected.append(error)
+    if not found and not rejected:
+        raise ConfigError(f"{seeds}: no seed files (*{SEED_SUFFIX}); nothing was published")
+    return Scan(found, tuple(rejected))
+
+
+def _entry_stat(entry: os.DirEntry[str], root: str) -> tuple[int, int]:
+    return _seed_stat(entry.path, entry.name, root)
+
+
+def _seed_stat(path: str, name: str, root: str) -> tuple[int, int]:
+    """(size, mtime_ns) of a seed entry; raises :class:`SeedError` for anything that is not a seed.
+
+    Raises :class:`FileNotFoundError` when there is no entry ``path`` at all.
+    """
     try:
-        entry.name.encode("utf-8")
+        name.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raw = os.fsencode(entry.name)[exc.start]
+        raw = os.fsencode(name)[exc.start]
         raise SeedError(path, f"file name is not UTF-8 (byte 0x{raw:02X}); rename the file to publish it") from None
+    link = os.lstat(path)
     try:
-        if entry.is_file(follow_symlinks=False):
-            info = entry.stat(follow_symlinks=False)
-        elif entry.is_symlink():
-            info = _inside(path, root).stat()
-        else:
-            info = entry.stat(follow_symlinks=False)
+        info = _inside(path, root).stat() if stat.S_ISLNK(link.st_mode) else link
     except OSError as exc:
         raise SeedError(path, f"cannot read: {exc.strerror}") from None
     if not stat.S_ISREG(info.st_mode):

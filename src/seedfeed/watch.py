@@ -1,0 +1,275 @@
+"""``--watch``: build as soon as a seed lands, told by the operating system's file notifications.
+
+A thread runs ``watchfiles`` (inotify on Linux) on the seeds directory and on
+the configuration file's directory, not recursively, and queues what changed.
+The loop waits on that queue (no CPU while nothing happens), batches what
+arrives together, and builds with only those names (:func:`seedfeed.build.build`
+``changed=``): no scan of the directory. ``--every`` / ``--at`` still run a full
+build on their ticks, a safety net for anything a notification missed.
+
+A file is published only once it is whole (:func:`is_settled`): nobody holds
+it open for writing (a read lease cannot be taken while a writer has it
+open, ``fcntl(2)`` ``F_SETLEASE``), and its size and mtime stood still since
+the last look. So ``cp`` of a large file, an editor saving in place and a
+writer pausing between chunks are all waited for; write-to-temp-then-rename
+is whole when it appears.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import logging
+import os
+import queue
+import signal
+import stat
+import sys
+import threading
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import schedule
+
+from .build import Report
+from .scheduler import Stop
+
+log = logging.getLogger(__name__)
+
+#: How often a file that is still being written is looked at again.
+SETTLE_POLL = 0.05
+#: Longest a file still being written holds back the other changes of its batch, in seconds.
+HOLD = 1.0
+#: Longest a burst is gathered before its first build (watchfiles' debounce), in ms.
+DEBOUNCE_MS = 400
+#: Quiet time that ends a batch of notifications (watchfiles' step), in ms.
+STEP_MS = 30
+
+
+def notifications_available() -> bool:
+    """Whether the kernel gives this process file notifications (inotify on Linux).
+
+    watchfiles silently polls when it cannot have them; the operator should
+    know, and get the scan of ``--every`` instead.
+    """
+    if not sys.platform.startswith("linux"):
+        return True
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    descriptor = int(libc.inotify_init1(os.O_CLOEXEC))
+    if descriptor < 0:
+        return False
+    os.close(descriptor)
+    return True
+
+
+def is_settled(path: Path, last: tuple[int, int] | None) -> tuple[bool, tuple[int, int] | None]:
+    """(whether ``path`` may be read now, its (size, mtime_ns) to compare with at the next look).
+
+    Gone, or not a regular file: settled (the build reports or forgets it).
+    A regular file: settled when no process has it open for writing and its
+    size and mtime equal ``last``, the previous look's.
+    """
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return True, None
+    if not stat.S_ISREG(info.st_mode):
+        return True, None
+    now = (info.st_size, info.st_mtime_ns)
+    if now != last:
+        return False, now
+    return not _open_for_writing(path), now
+
+
+def _open_for_writing(path: Path) -> bool:
+    """True while some process has ``path`` open for writing (a read lease is refused then)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False  # gone or unreadable: the build reports it
+    try:
+        fcntl.fcntl(descriptor, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+        fcntl.fcntl(descriptor, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+        return False
+    except OSError as exc:
+        # EAGAIN: a writer has it open. EACCES / EINVAL: no lease for us here (not the file's
+        # owner, or a file system without leases): the size and mtime check has to do.
+        return exc.errno == errno.EAGAIN
+    finally:
+        os.close(descriptor)
+
+
+@dataclass
+class Changes:
+    """What notifications said, waiting to be built: seed names with when first heard of, and the config."""
+
+    seeds: dict[str, float] = field(default_factory=dict)
+    config: float | None = None
+    looks: dict[str, tuple[int, int] | None] = field(default_factory=dict)
+
+    def ready(self, directory: Path, now: float) -> tuple[list[str], float | None]:
+        """The names to build now (taken from the waiting), and the earliest time one was heard of.
+
+        All of them once every file is whole, so that a rename (one name
+        gone, one new) is one build; but a file still being written holds
+        the others back for :data:`HOLD` seconds at most.
+        """
+        names = []
+        for name in list(self.seeds):
+            settled, look = is_settled(directory / name, self.looks.get(name))
+            self.looks[name] = look
+            if settled:
+                names.append(name)
+        if len(names) < len(self.seeds) and now - min(self.seeds.values()) < HOLD:
+            return [], None
+        first = min((self.seeds[n] for n in names), default=None)
+        for name in names:
+            del self.seeds[name], self.looks[name]
+        return names, first
+
+
+@dataclass
+class Watch:
+    """The loop of ``--watch``: one build per batch of changes, one log line each, with the latency."""
+
+    seeds: Path
+    config_file: Path | None
+    build: Callable[[Collection[str] | None], Report]
+    reload: Callable[[], None]
+    stop: Stop
+    ticks: schedule.Scheduler | None = None
+    clock: Callable[[], float] = time.monotonic
+    builds: int = 0
+    failures: int = 0
+    _queue: queue.Queue[tuple[float, set[tuple[int, str]]]] = field(default_factory=queue.Queue)
+
+    def __post_init__(self) -> None:
+        self.seeds = Path(os.path.realpath(self.seeds))
+        if self.config_file is not None:
+            self.config_file = Path(os.path.realpath(self.config_file.parent)) / self.config_file.name
+
+    def run(self) -> None:
+        """Build once now (a full scan: it catches up with whatever happened while nobody watched), then watch.
+
+        Call :func:`ignore_lease_breaks` from the main thread first.
+        """
+        thread = threading.Thread(target=self._notifications, name="seedfeed-watch", daemon=True)
+        thread.start()
+        self._build(None, self.clock())
+        changes = Changes()
+        while not self.stop.event.is_set():
+            self._gather(changes, self._timeout(changes))
+            if self.stop.event.is_set():
+                break
+            if changes.config is not None:
+                self.reload()
+                self._build(None, changes.config)  # new settings: a full build
+                changes.config = None
+                changes.seeds.clear()
+                changes.looks.clear()
+                continue
+            names, first = changes.ready(self.seeds, self.clock())
+            if names and first is not None:
+                self._build(names, first)
+            if self.ticks is not None:
+                self.ticks.run_pending()
+        thread.join(timeout=5)
+
+    def _timeout(self, changes: Changes) -> float | None:
+        if changes.seeds:
+            return SETTLE_POLL
+        idle = self.ticks.idle_seconds if self.ticks is not None else None
+        return None if idle is None else max(idle, 0.0)
+
+    def _gather(self, changes: Changes, timeout: float | None) -> None:
+        """Wait up to ``timeout`` (or for a signal) for notifications; take in everything queued."""
+        try:
+            item = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return
+        while True:
+            heard, batch = item
+            if item == _STOP:
+                return
+            for _, path in batch:
+                target = self._where(path)
+                if target == self.config_file:
+                    changes.config = min(changes.config or heard, heard)
+                elif target.parent == self.seeds:
+                    changes.seeds.setdefault(target.name, heard)
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+
+    def _build(self, names: Collection[str] | None, heard: float) -> None:
+        self.builds += 1
+        start = self.clock()
+        try:
+            report = self.build(names)
+        except Exception as exc:  # the loop must survive any stage failing
+            self.failures += 1
+            log.error("build failed, retrying at the next change or tick: %s: %s", type(exc).__name__, exc)
+            return
+        what = "full scan" if names is None else f"{len(names)} file(s) changed"
+        log.info(
+            "watch: %s; %d new, %d changed, %d removed, %d rejected, %d files rewritten; "
+            "build %.2f s, %.2f s from the change to the published feeds",
+            what,
+            report.new,
+            report.changed,
+            report.removed,
+            len(report.rejected),
+            len(report.written),
+            self.clock() - start,
+            self.clock() - heard,
+        )
+
+    def _notifications(self) -> None:
+        """In a thread: queue every batch of notifications, with the time it was heard."""
+        import watchfiles
+
+        directories = {self.seeds}
+        if self.config_file is not None:
+            directories.add(self.config_file.parent)
+        try:
+            for batch in watchfiles.watch(
+                *directories,
+                watch_filter=self._wanted,
+                debounce=DEBOUNCE_MS,
+                step=STEP_MS,
+                stop_event=self.stop.event,
+                recursive=False,
+                raise_interrupt=False,
+            ):
+                self._queue.put((self.clock(), {(int(change), path) for change, path in batch}))
+        except Exception as exc:  # the ticks, if any, go on: say so
+            log.error(
+                "file notifications stopped (%s: %s); only --every/--at ticks rebuild now", type(exc).__name__, exc
+            )
+        finally:
+            self._queue.put(_STOP)
+
+    def _wanted(self, change: object, path: str) -> bool:
+        target = self._where(path)
+        if target == self.config_file:
+            return True
+        return target.parent == self.seeds and target.name.endswith(".txt") and not target.name.startswith(".")
+
+    @staticmethod
+    def _where(path: str) -> Path:
+        """A notified path with its directory resolved (the file itself may be a link, or gone)."""
+        head, name = os.path.split(path)
+        return Path(os.path.realpath(head)) / name
+
+
+_STOP: tuple[float, set[tuple[int, str]]] = (-1.0, set())
+
+
+def ignore_lease_breaks() -> None:
+    """Ignore SIGIO (from the main thread): a writer opening a file while we hold its lease sends it."""
+    signal.signal(signal.SIGIO, signal.SIG_IGN)

@@ -1,0 +1,195 @@
+"""``seedfeed schedule --watch``: real processes, real files, waiting on what can be observed.
+
+Every wait is bounded (``until``) and polls the published feeds; nothing
+sleeps longer than the behaviour under test needs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from seedfeed.watch import is_settled
+
+TIMEOUT = 20.0  # generous for a loaded CI machine; the latency figures come from bench/watch.py
+
+
+def until(condition: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> float:
+    """Wait for ``condition`` (polled every 10 ms); the seconds it took. Fails after ``timeout``."""
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(0.01)
+    return time.monotonic() - start
+
+
+def atom(site: Path) -> str:
+    try:
+        return (site / "feeds" / "atom.xml").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+
+
+class Watcher:
+    """``seedfeed schedule --watch`` in a directory with ``seeds/`` and ``seedfeed.toml``."""
+
+    def __init__(self, site: Path, *extra: str) -> None:
+        self.site = site
+        self.log = site / "watch.log"
+        self.extra = extra
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, *argv: str) -> Watcher:
+        with self.log.open("ab") as log:
+            command = argv or (sys.executable, "-m", "seedfeed", "schedule", "--watch", *self.extra)
+            self.process = subprocess.Popen(command, cwd=self.site, stdout=log, stderr=log)
+        until(lambda: "watch: full scan" in self.text() or "scheduling builds" in self.text(), "the first build")
+        return self
+
+    def text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def builds(self) -> int:
+        return self.text().count("file(s) changed;")
+
+    def stop(self, signum: int = signal.SIGTERM) -> int:
+        assert self.process is not None
+        self.process.send_signal(signum)
+        return self.process.wait(timeout=TIMEOUT)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "2024-01-01-prvi.txt").write_text("Prvi članek\nBesedilo.\n", encoding="utf-8")
+    (tmp_path / "seedfeed.toml").write_text('[site]\ntitle = "Novice"\nlimit = 1000\n', encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture
+def watcher(site: Path) -> Iterator[Watcher]:
+    running = Watcher(site).start()
+    yield running
+    if running.process is not None and running.process.poll() is None:
+        assert running.stop() == 0
+    assert "Traceback" not in running.text(), running.text()
+
+
+def test_a_dropped_seed_is_published_and_the_log_says_how_fast(watcher, site) -> None:
+    (site / "seeds" / "2026-11-26-nova.txt").write_text("Nova novica\nBesedilo.\n", encoding="utf-8")
+    until(lambda: "Nova novica" in atom(site), "the new seed in atom.xml")
+    until(lambda: watcher.builds() == 1, "one build")
+    line = next(line for line in watcher.text().splitlines() if "file(s) changed" in line)
+    assert "1 file(s) changed; 1 new" in line and "s from the change to the published feeds" in line
+
+
+def test_an_edit_in_place_a_rename_over_and_a_delete_are_each_published(watcher, site) -> None:
+    seed = site / "seeds" / "2024-01-01-prvi.txt"
+    with seed.open("r+", encoding="utf-8") as file:  # an editor saving in place
+        file.truncate(0)
+        file.write("Popravljen naslov\nBesedilo.\n")
+    until(lambda: "Popravljen naslov" in atom(site), "the edit")
+    temporary = site / "seeds" / ".prvi.txt.swp"  # write to a temporary name, then rename over
+    temporary.write_text("Zamenjan naslov\nBesedilo.\n", encoding="utf-8")
+    temporary.replace(seed)
+    until(lambda: "Zamenjan naslov" in atom(site), "the rename over the seed")
+    second = site / "seeds" / "2024-01-02-drugi.txt"
+    second.write_text("Drugi članek\nBesedilo.\n", encoding="utf-8")
+    until(lambda: "Drugi članek" in atom(site), "a second seed")
+    second.unlink()
+    until(lambda: "Drugi članek" not in atom(site), "the delete")
+    assert "Zamenjan naslov" in atom(site)
+
+
+def test_a_rename_to_a_new_name_is_one_build(watcher, site) -> None:
+    (site / "seeds" / "2024-01-01-prvi.txt").rename(site / "seeds" / "2024-01-01-preimenovan.txt")
+    until(lambda: "2024-01-01-preimenovan" in atom(site), "the renamed seed")
+    assert "2024-01-01-prvi<" not in atom(site)
+    until(lambda: watcher.builds() >= 1, "the build")
+    time.sleep(0.3)  # would a second build follow? (the settle poll is 50 ms)
+    assert watcher.builds() == 1, watcher.text()
+
+
+def test_a_burst_of_500_is_a_handful_of_builds_and_every_seed_once(watcher, site) -> None:
+    staging = site / "staging"
+    staging.mkdir()
+    for n in range(500):
+        (staging / f"2025-03-{n % 28 + 1:02d}-val-{n:03d}.txt").write_text(f"Val {n}\nBesedilo {n}.\n")
+    subprocess.run(["cp", *sorted(map(str, staging.iterdir())), str(site / "seeds")], check=True)
+    until(lambda: atom(site).count("<entry") == 501, "all 500 in atom.xml")
+    entries = feedparser.parse(atom(site)).entries
+    assert len({e.id for e in entries}) == len(entries) == 501  # each once
+    assert watcher.builds() <= 10, watcher.text()  # a handful, not 500
+
+
+def test_a_file_written_slowly_is_never_published_half(watcher, site) -> None:
+    seen_half = []
+    with (site / "seeds" / "2026-11-26-pocasi.txt").open("w", encoding="utf-8") as file:
+        for chunk in ("Počasen članek\nPrvi del.\n", "Drugi del.\n", "Tretji del.\n"):
+            file.write(chunk)
+            file.flush()
+            os.fsync(file.fileno())
+            deadline = time.monotonic() + 0.4  # longer than the settle poll and the notification step
+            while time.monotonic() < deadline:
+                text = atom(site)
+                if "Počasen članek" in text and "Tretji del." not in text:
+                    seen_half.append(text)
+                time.sleep(0.01)
+    until(lambda: "Tretji del." in atom(site), "the whole article")
+    assert not seen_half
+
+
+def test_a_changed_configuration_file_is_applied(watcher, site) -> None:
+    (site / "seedfeed.toml").write_text('[site]\ntitle = "Nove novice"\nlimit = 1000\n', encoding="utf-8")
+    until(lambda: "<title>Nove novice</title>" in atom(site), "the new title")
+    (site / "seedfeed.toml").write_text("[site\n", encoding="utf-8")  # broken: the old settings stay
+    until(lambda: "keeping the previous settings" in watcher.text(), "the error line")
+    (site / "seeds" / "2026-11-26-po.txt").write_text("Po napaki\nBesedilo.\n", encoding="utf-8")
+    until(lambda: "Po napaki" in atom(site), "a seed after the broken configuration")
+    assert "<title>Nove novice</title>" in atom(site)
+
+
+def test_a_watcher_killed_with_sigkill_catches_up_when_restarted(site) -> None:
+    first = Watcher(site).start()
+    assert first.stop(signal.SIGKILL) == -signal.SIGKILL
+    (site / "seeds" / "2026-11-26-medtem.txt").write_text("Medtem\nBesedilo.\n", encoding="utf-8")
+    (site / "seeds" / "2024-01-01-prvi.txt").unlink()
+    second = Watcher(site).start()  # the lock is free, the first build scans everything
+    until(lambda: "Medtem" in atom(site) and "Prvi članek" not in atom(site), "the catch-up")
+    assert second.stop() == 0
+
+
+def test_without_file_notifications_a_warning_and_the_ticks_stand_in(site) -> None:
+    script = (
+        "import sys, seedfeed.watch as w\n"
+        "w.notifications_available = lambda: False\n"  # as on a kernel without inotify
+        "from seedfeed.cli import main\n"
+        "sys.exit(main(['schedule', '--watch', '--every', '1s']))\n"
+    )
+    fallback = Watcher(site).start(sys.executable, "-c", script)
+    assert "file notifications are not available here" in fallback.text()
+    (site / "seeds" / "2026-11-26-tik.txt").write_text("Ob tiku\nBesedilo.\n", encoding="utf-8")
+    until(lambda: "Ob tiku" in atom(site), "the next tick's full scan")
+    assert fallback.stop() == 0
+
+
+def test_a_file_open_for_writing_is_not_settled(tmp_path) -> None:
+    path = tmp_path / "x.txt"
+    with path.open("w") as file:
+        file.write("a")
+        file.flush()
+        settled, look = is_settled(path, None)
+        assert not settled  # a first look never is: the size must stand still
+        settled, look = is_settled(path, look)
+        assert not settled  # still open for writing
+    assert is_settled(path, look) == (True, look)
+    assert is_settled(tmp_path / "gone.txt", None) == (True, None)
