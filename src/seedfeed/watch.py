@@ -45,7 +45,7 @@ HOLD = 1.0
 #: Longest a burst is gathered before its first build (watchfiles' debounce), in ms.
 DEBOUNCE_MS = 400
 #: Quiet time that ends a batch of notifications (watchfiles' step), in ms.
-STEP_MS = 30
+STEP_MS = 100
 
 
 def notifications_available() -> bool:
