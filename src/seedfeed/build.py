@@ -137,12 +137,15 @@ class _Changes:
 def _build(config: Config, now: datetime, progress: bool, changed: Collection[str] | None) -> Report:
     """The stages of a build: list, plan, read, archive, commit, publish, record."""
     now = now.astimezone(ZoneInfo(config.site.timezone))  # every date the build writes is in the site's zone
-    listing = _list(config, changed)
+    settings, rendering = _fingerprints(config.site)
+    listing = _list(config, changed, settings)
+    targeted = listing.changed is not None
     for error in listing.rejected:
         log.error("%s", error)
-    settings, rendering = _fingerprints(config.site)
-    digest = _scan_digest(listing.files, rendering)
-    quiet = _unchanged(config, listing.files, digest)
+    # A build told what changed skips the scan digest (its listing is in another order than a
+    # scan's, so it could not match one) and records none: the next full scan takes the slow path.
+    digest = None if targeted else _scan_digest(listing.files, rendering)
+    quiet = None if digest is None else _unchanged(config, listing.files, digest)
     if quiet is not None and not listing.rejected:
         if config.site.hub:
             _announce(config, [])  # pings that failed before are retried after every build
@@ -152,7 +155,12 @@ def _build(config: Config, now: datetime, progress: bool, changed: Collection[st
         record = _recover(config, state) if state.is_new() else None
         ledger = state.ledger()
         known, bad = state.known_files()
-        work = plan(listing.files, known, bad, ledger.settings == settings)
+        if listing.changed is None:
+            work = plan(listing.files, known, bad, ledger.settings == settings)
+        else:  # only the changed names can differ: compare those, not 100,000 entries
+            names = listing.changed
+            mine = {n: listing.files[n] for n in names if n in listing.files}
+            work = plan(mine, {n: known[n] for n in names if n in known}, bad & names, True)
         restyle = ledger.rendered != rendering  # e.g. a new site title: every document, no seed parsed
         log.debug(
             "%d seeds in %s, %d to read, %d gone", len(listing.files), config.seeds, len(work.read), len(work.drop)
@@ -162,7 +170,7 @@ def _build(config: Config, now: datetime, progress: bool, changed: Collection[st
         rejected += _refresh(
             config, state, list(work.read), listing.files, not work.everything, now, counts, affected, progress, record
         )
-        state.set_known_files(listing.files)  # every listed file now has its row
+        state.set_known_files(listing.files, listing.changed)  # every listed file now has its row
         dirty = bool(counts.new or counts.changed or counts.removed or work.everything or restyle)
         if dirty:
             affected |= {Unit.page(k) for k in archive_overflow(state, config.site.limit, config.site.page_size)}
@@ -203,13 +211,18 @@ def _build(config: Config, now: datetime, progress: bool, changed: Collection[st
     )
 
 
-def _list(config: Config, changed: Collection[str] | None) -> Scan:
-    """This build's listing of the seeds: a full scan, or the last build's listing updated for ``changed``."""
+def _list(config: Config, changed: Collection[str] | None, settings: str) -> Scan:
+    """This build's listing of the seeds: a full scan, or the last build's listing updated for ``changed``.
+
+    A full scan all the same when there is no last build to start from, or
+    its settings differ (every seed is then read again).
+    """
     if changed is None or not config.state.is_file():
         return scan_seeds(config.seeds)
     with State(config.state) as state:
         known, _ = state.known_files()
-    if not known:
+        same = state.ledger().settings == settings
+    if not known or not same:
         return scan_seeds(config.seeds)
     return scan_changes(config.seeds, known, changed)
 

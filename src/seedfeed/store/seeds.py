@@ -48,6 +48,7 @@ class Scan:
 
     files: dict[str, tuple[int, int]]
     rejected: tuple[SeedError, ...] = ()
+    changed: frozenset[str] | None = None  # a listing updated for these names only (scan_changes)
 
 
 def scan_seeds(seeds: Path) -> Scan:
@@ -95,9 +96,8 @@ def scan_changes(seeds: Path, previous: dict[str, tuple[int, int]], names: Itera
     root = os.path.realpath(seeds)
     found = dict(previous)
     rejected: list[SeedError] = []
-    for name in sorted(set(names)):
-        if name[-4:] != SEED_SUFFIX or name[:1] in (".", "") or "/" in name:
-            continue
+    looked = frozenset(n for n in names if n[-4:] == SEED_SUFFIX and n[:1] not in (".", "") and "/" not in n)
+    for name in sorted(looked):
         found.pop(name, None)
         path = str(seeds / name)
         try:
@@ -108,7 +108,7 @@ def scan_changes(seeds: Path, previous: dict[str, tuple[int, int]], names: Itera
             rejected.append(error)
     if not found and not rejected:
         raise ConfigError(f"{seeds}: no seed files (*{SEED_SUFFIX}); nothing was published")
-    return Scan(found, tuple(rejected))
+    return Scan(found, tuple(rejected), looked)
 
 
 def _entry_stat(entry: os.DirEntry[str], root: str) -> tuple[int, int]:
