@@ -10,7 +10,9 @@ On a synthetic corpus of ``--n`` seeds (built cold first, not timed here):
 * idle: the watcher's CPU time (user + system, ``/proc/PID/stat``) over
   ``--idle`` seconds with nothing changing;
 * memory: the watcher's RSS after the first 100 single-file changes and after
-  ``--changes`` of them (each a new seed, waited for like the drops).
+  ``--changes`` of them (each a new seed, waited for like the drops);
+* burst: ``--burst`` new seeds copied in with one ``cp``: how many builds, and
+  the seconds until ``atom.xml`` holds the last of them.
 """
 
 from __future__ import annotations
@@ -61,6 +63,18 @@ def wait_for(path: Path, needle: bytes, timeout: float = 30.0) -> float:
         time.sleep(0.002)
 
 
+def wait_for_new(log: Path, skip: int, count: int, timeout: float = 120.0) -> float:
+    """Seconds until the builds after the first ``skip`` have published ``count`` new seeds (their log lines)."""
+    start = time.perf_counter()
+    while True:
+        lines = [line for line in log.read_text().splitlines() if "file(s) changed;" in line][skip:]
+        if sum(int(line.split("changed; ")[1].split(" new")[0]) for line in lines) >= count:
+            return time.perf_counter() - start
+        if time.perf_counter() - start > timeout:
+            raise SystemExit(f"timed out waiting for {count} new seeds")
+        time.sleep(0.01)
+
+
 def drop(seeds: Path, n: int) -> tuple[Path, bytes]:
     title = f"Nujna novica {n:05d}"
     path = seeds / f"2026-11-26-nujna-{n:05d}.txt"
@@ -75,6 +89,7 @@ def main() -> None:
     parser.add_argument("--drops", type=int, default=20, help="new seeds timed one by one")
     parser.add_argument("--idle", type=float, default=60.0, help="seconds of idle watching to measure CPU over")
     parser.add_argument("--changes", type=int, default=2000, help="single-file changes before the second RSS")
+    parser.add_argument("--burst", type=int, default=500, help="seeds copied in at once (0: none)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="seedfeed-watch-"))
     try:
@@ -108,6 +123,20 @@ def main() -> None:
         before = cpu_seconds(watcher.pid)
         time.sleep(args.idle)
         print(f"idle: {cpu_seconds(watcher.pid) - before:.3f} s of CPU over {args.idle:g} s with nothing changing")
+        if args.burst:
+            staging = work / "staging"
+            staging.mkdir()
+            for n in range(args.burst):
+                (staging / f"2026-11-27-val-{n:05d}.txt").write_text(f"Val {n:05d}\nBesedilo.\n", encoding="utf-8")
+            before = (work / "watch.log").read_text().count("file(s) changed;")
+            started = time.perf_counter()
+            subprocess.run(["cp", *sorted(map(str, staging.iterdir())), str(seeds)], check=True)
+            seconds = wait_for_new(work / "watch.log", before, args.burst)
+            time.sleep(1)
+            builds = (work / "watch.log").read_text().count("file(s) changed;") - before
+            print(
+                f"burst: {args.burst} seeds copied at once: {builds} build(s), the last published {seconds:.2f} s after"
+            )
         if args.changes:
             first = None
             for n in range(args.drops, args.drops + args.changes):
@@ -125,7 +154,7 @@ def main() -> None:
         watcher.wait(timeout=60)
         log.close()
         builds = (work / "watch.log").read_text().count("file(s) changed;")
-        print(f"builds: {builds} for {args.drops + args.changes} new seeds")
+        print(f"builds: {builds} in all, for {args.drops + args.burst + args.changes} new seeds")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

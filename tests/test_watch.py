@@ -193,3 +193,27 @@ def test_a_file_open_for_writing_is_not_settled(tmp_path) -> None:
         assert not settled  # still open for writing
     assert is_settled(path, look) == (True, look)
     assert is_settled(tmp_path / "gone.txt", None) == (True, None)
+
+
+def test_serve_watch_serves_a_dropped_seed_and_stops_on_sigterm(site) -> None:
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = Watcher(site).start(sys.executable, "-m", "seedfeed", "serve", "--watch", "--port", str(port))
+    url = f"http://127.0.0.1:{port}/atom.xml"
+
+    def served() -> str:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read().decode()
+        except OSError:
+            return ""
+
+    until(lambda: "Prvi članek" in served(), "the server")
+    (site / "seeds" / "2026-11-26-v-zivo.txt").write_text("V živo\nBesedilo.\n", encoding="utf-8")
+    until(lambda: "V živo" in served(), "the dropped seed, served")
+    assert server.stop() == 0
+    assert "Traceback" not in server.text()
