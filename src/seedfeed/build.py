@@ -86,12 +86,15 @@ def build(
     wait: float = DEFAULT_WAIT,
     progress: bool = False,
     changed: Collection[str] | None = None,
+    announce: bool = True,
 ) -> Report:
     """Publish the feeds of ``config.seeds`` into ``config.out``.
 
     ``changed``, when given, names the only seed files that may have changed
     since the last build (``--watch`` is told by the operating system): they
     are looked at, and the rest of the directory is not listed again.
+    ``announce=False`` leaves the WebSub pings to the caller (:func:`announce`),
+    for a deploy that makes the change visible later.
 
     ``now`` is the time recorded for seeds seen or changed in this build;
     ``progress`` shows a bar on stderr for the slow steps (the CLI decides).
@@ -107,13 +110,13 @@ def build(
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     with build_lock(config.out, wait):
         try:
-            return _build(config, now, progress, changed)
+            return _build(config, now, progress, changed, announce)
         except sqlite3.Error as exc:
             if not (is_corrupt(exc) or unreadable(config.state)):
                 raise StateError(config.state, reason(exc)) from None
             _set_aside(config.state, exc, now)
         try:  # once more, from a new state database, a full listing and the published feeds
-            return _build(config, now, progress, None)
+            return _build(config, now, progress, None, announce)
         except sqlite3.Error as exc:
             raise StateError(config.state, reason(exc)) from None
 
@@ -134,7 +137,9 @@ class _Changes:
     removed: int = 0
 
 
-def _build(config: Config, now: datetime, progress: bool, changed: Collection[str] | None) -> Report:
+def _build(
+    config: Config, now: datetime, progress: bool, changed: Collection[str] | None, pings: bool = True
+) -> Report:
     """The stages of a build: list, plan, read, archive, commit, publish, record."""
     now = now.astimezone(ZoneInfo(config.site.timezone))  # every date the build writes is in the site's zone
     settings, rendering = _fingerprints(config.site)
@@ -147,7 +152,7 @@ def _build(config: Config, now: datetime, progress: bool, changed: Collection[st
     digest = None if targeted else _scan_digest(listing.files, rendering)
     quiet = None if digest is None else _unchanged(config, listing.files, digest)
     if quiet is not None and not listing.rejected:
-        if config.site.hub:
+        if config.site.hub and pings:
             _announce(config, [])  # pings that failed before are retried after every build
         return quiet
     counts = _Changes()
@@ -197,7 +202,7 @@ def _build(config: Config, now: datetime, progress: bool, changed: Collection[st
         # A build with rejected seeds records no scan digest: they are reported again next time.
         state.set_ledger(Ledger(settings, None if rejected else digest, None, articles, len(pages), rendering))
         state.commit()
-    if config.site.hub:
+    if config.site.hub and pings:
         _announce(config, written)
     return Report(
         seeds=len(listing.files) + len(listing.rejected),
@@ -886,6 +891,12 @@ def _resolve_related(
         return found
 
     return [replace(a, related=tuple(replace(s, url=url(s)) for s in a.related)) if a.related else a for a in entries]
+
+
+def announce(config: Config, written: Sequence[str]) -> None:
+    """Ping the WebSub hub (if any) for the subscription feeds in ``written``, and for pings that failed before."""
+    if config.site.hub:
+        _announce(config, written)
 
 
 def _announce(config: Config, written: Sequence[str]) -> None:

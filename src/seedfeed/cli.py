@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__, progress
-from .build import build, load_seed
+from .build import Report, announce, build, load_seed
 from .codec import article_to_dict
 from .config import Config, load_config
-from .errors import BusyError, ConfigError, PublishError, SeedError, StateError
+from .errors import BusyError, ConfigError, DeployError, PublishError, SeedError, StateError
 from .lock import DEFAULT_WAIT
 
 EXIT_OK = 0
@@ -39,6 +39,7 @@ EXIT_USAGE = 2
 EXIT_PUBLISH = 3
 EXIT_BUSY = 4
 EXIT_STATE = 5
+EXIT_DEPLOY = 6
 
 if TYPE_CHECKING:
     import schedule
@@ -54,6 +55,8 @@ exit codes:
   4  another build held the output directory's lock for longer than --wait
   5  the state database or the lock file cannot be written (read-only, full disk, permissions);
      no feed was left half-written
+  6  deploy: the object storage refused (no such bucket, access denied, bad credentials) or could
+     not be reached after retries; what is there stays consistent, the next deploy finishes
   130, 143  schedule: a second SIGINT / SIGTERM stopped it at once (128 + signal)
 """
 
@@ -86,6 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StateError as exc:
         log.error("%s; no feed was left half-written", exc)
         return EXIT_STATE
+    except DeployError as exc:
+        log.error("deploy: %s", exc)
+        return EXIT_DEPLOY
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -120,6 +126,16 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="wait this long for another build on the same output to finish, then exit 4 (default: %(default)g)",
     )
+    target = argparse.ArgumentParser(add_help=False)
+    target.add_argument("--to", metavar="s3://BUCKET[/PREFIX]", help="where to deploy (default: [deploy] to)")
+    target.add_argument("--endpoint-url", metavar="URL", help="an S3-compatible endpoint (MinIO, R2, Ceph, B2)")
+    target.add_argument("--gzip", action="store_true", help="store objects gzip-compressed (Content-Encoding: gzip)")
+    deploying = argparse.ArgumentParser(add_help=False, parents=[target])
+    deploying.add_argument(
+        "--deploy", action="store_true", help="after each build, deploy the output to object storage (see deploy)"
+    )
+    building = argparse.ArgumentParser(add_help=False, parents=[building, deploying])
+
     build_cmd = _command(
         commands,
         "build",
@@ -166,6 +182,22 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--max-age", type=int, help="Cache-Control max-age in seconds (default: 300)")
     _tick_flags(serve_cmd)
     serve_cmd.set_defaults(run=_run_serve)
+
+    deploy_cmd = _command(
+        commands,
+        "deploy",
+        [common, config, target],
+        "upload the output directory to S3-compatible object storage, only what changed",
+        "Upload the output directory (--out, default feeds) to s3://BUCKET[/PREFIX] with boto3 "
+        "(pip install 'seedfeed[s3]'; credentials from its standard chain: environment, ~/.aws, instance role). "
+        "Only objects whose content changed are sent (content hashes, kept in a manifest object beside them), "
+        "in an order that never breaks a reader: archive pages and topic feeds first, then the subscription "
+        "feeds, then the JSON Feed, pages, OPML and index; deletions last. Each object gets its media type and "
+        "Cache-Control ([deploy] cache_control, archive_cache_control). Exit 6 when the storage refuses.",
+    )
+    deploy_cmd.add_argument("--out", type=Path, metavar="DIR", help="output directory to deploy (default: feeds)")
+    deploy_cmd.add_argument("--dry-run", action="store_true", help="say what would be sent and deleted; send nothing")
+    deploy_cmd.set_defaults(run=_run_deploy)
 
     parse_cmd = _command(
         commands,
@@ -250,9 +282,68 @@ class _Formatter(logging.Formatter):
         return f"seedfeed: {record.levelname.lower()}: {record.getMessage()}"
 
 
+def _publisher(args: argparse.Namespace) -> Callable[..., Report]:
+    """What one publish is: a build, and with ``--deploy`` the deploy after it, then the WebSub pings.
+
+    Pings go out only once the change is visible where readers fetch it: after the deploy.
+    """
+
+    def publish(config: Config, **options: Any) -> Report:
+        deploying = getattr(args, "deploy", False)
+        report = build(config, wait=args.wait, announce=not deploying, **options)
+        if deploying:
+            _deploy(args, config)
+            announce(config, report.written)
+        return report
+
+    return publish
+
+
+def _deploy(args: argparse.Namespace, config: Config) -> None:
+    from .deploy import deploy
+
+    settings = _deploy_settings(args, config)
+    report = deploy(config.out, settings, dry_run=getattr(args, "dry_run", False))
+    verb = "would upload" if report.dry_run else "uploaded"
+    log.info(
+        "deploy to %s: %s %d object(s), %s %d, %d unchanged",
+        settings.to,
+        verb,
+        len(report.uploaded),
+        "would delete" if report.dry_run else "deleted",
+        len(report.deleted),
+        report.unchanged,
+    )
+
+
+def _deploy_settings(args: argparse.Namespace, config: Config) -> Any:
+    from .deploy import Settings, Target
+
+    table = config.deploy
+    to = getattr(args, "to", None) or table.get("to")
+    if not to:
+        raise ConfigError("deploy needs --to s3://BUCKET[/PREFIX] (or [deploy] to in seedfeed.toml)")
+    return Settings(
+        to=Target.parse(to),
+        endpoint_url=getattr(args, "endpoint_url", None) or table.get("endpoint_url"),
+        region=table.get("region"),
+        gzip=bool(getattr(args, "gzip", False) or table.get("gzip", False)),
+        cache_control=table.get("cache_control", f"public, max-age={config.max_age}"),
+        archive_cache_control=table.get("archive_cache_control", "public, max-age=86400"),
+    )
+
+
+def _run_deploy(args: argparse.Namespace) -> int:
+    config = load_config(args.config, out=args.out)
+    if not args.quiet:
+        logging.getLogger("seedfeed").setLevel(logging.INFO)
+    _deploy(args, config)
+    return EXIT_OK
+
+
 def _run_build(args: argparse.Namespace) -> int:
     config = load_config(args.config, seeds=args.seeds, out=args.out)
-    report = build(config, wait=args.wait, progress=progress.wanted(args.quiet))
+    report = _publisher(args)(config, progress=progress.wanted(args.quiet))
     if not args.quiet:
         files = _files(report.written)
         print(
@@ -304,7 +395,7 @@ def _planned(
         if not fallback:
             return None
         every = FALLBACK_EVERY
-    runner = scheduler.Runner(build_with or (lambda: build(config, wait=args.wait)))
+    runner = scheduler.Runner(build_with or (lambda: _publisher(args)(config)))
     return runner, scheduler.make_scheduler(every, at, runner.tick), _describe(every, at)
 
 
@@ -350,7 +441,8 @@ def _watching(args: argparse.Namespace, config: Config, stop: Any) -> Any:
         )
         return None
     current = [config]
-    planned = _planned(args, config, build_with=lambda: build(current[0], wait=args.wait))
+    publish = _publisher(args)
+    planned = _planned(args, config, build_with=lambda: publish(current[0]))
 
     def reload() -> None:
         try:
@@ -363,7 +455,7 @@ def _watching(args: argparse.Namespace, config: Config, stop: Any) -> Any:
     return watch.Watch(
         seeds=config.seeds,
         config_file=Path(args.config) if args.config else Path(DEFAULT_FILE),
-        build=lambda names: build(current[0], wait=args.wait, changed=names),
+        build=lambda names: publish(current[0], changed=names),
         reload=reload,
         stop=stop,
         ticks=planned[1] if planned else None,

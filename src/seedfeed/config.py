@@ -7,7 +7,7 @@ file, to the current directory. Command-line flags override the file.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,6 +38,7 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8080
     max_age: int = 300
+    deploy: dict[str, Any] = field(default_factory=dict)  # [deploy], checked by deploy_settings
 
 
 _SITE_KEYS = {f.name for f in fields(Site)} - {"sources", "feeds_url", "id_prefix", "hub", "limits"}
@@ -71,7 +72,7 @@ def load_config(
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
         root = path.parent
     where = str(path) if path else "defaults"
-    _check_keys(data, {"site", "paths", "sources", "schedule", "serve", "limits"}, where, "")
+    _check_keys(data, {"site", "paths", "sources", "schedule", "serve", "limits", "deploy"}, where, "")
     site = _site(data.get("site", {}), data.get("sources", {}), where)
     site = replace(site, limits=_limits(data.get("limits", {}), where))
     paths = data.get("paths", {})
@@ -81,7 +82,26 @@ def load_config(
     state = root / paths["state"] if "state" in paths else default_state(seeds_dir)
     every, at = _schedule(data.get("schedule", {}), where)
     serving = _serve(data.get("serve", {}), where)
-    return Config(site=site, seeds=seeds_dir, out=out_dir, state=state, every=every, at=at, **serving)
+    deploying = _deploy(data.get("deploy", {}), where)
+    return Config(site=site, seeds=seeds_dir, out=out_dir, state=state, every=every, at=at, deploy=deploying, **serving)
+
+
+_DEPLOY_KEYS = {
+    "to": str,
+    "endpoint_url": str,
+    "region": str,
+    "gzip": bool,
+    "cache_control": str,
+    "archive_cache_control": str,
+}
+
+
+def _deploy(table: dict[str, Any], where: str) -> dict[str, Any]:
+    _check_keys(table, set(_DEPLOY_KEYS), where, "deploy.")
+    for key, kind in _DEPLOY_KEYS.items():
+        if key in table and not isinstance(table[key], kind):
+            raise ConfigError(f"{where}: deploy.{key} must be {'true or false' if kind is bool else 'a string'}")
+    return dict(table)
 
 
 def _serve(table: dict[str, Any], where: str) -> dict[str, Any]:

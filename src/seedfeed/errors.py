@@ -8,8 +8,10 @@
     ├── PublishError         a feed could not be written or failed verification;
     │                        the previous feeds stay in place (exit 3)
     ├── BusyError            another build holds the output directory's lock (exit 4)
-    └── StateError           the state database or the lock file cannot be written:
-                             read-only or full disk, permissions (exit 5)
+    ├── StateError           the state database or the lock file cannot be written:
+    │                        read-only or full disk, permissions (exit 5)
+    └── DeployError          object storage refused the deploy (no such bucket, access
+                             denied, unreachable after retries) (exit 6)
 """
 
 from __future__ import annotations
@@ -80,3 +82,7 @@ class StateError(SeedfeedError):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
+
+
+class DeployError(SeedfeedError):
+    """A deploy to object storage could not be done; what is there stays consistent (see :mod:`seedfeed.deploy`)."""

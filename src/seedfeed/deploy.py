@@ -1,0 +1,294 @@
+"""``seedfeed deploy``: the output directory → S3-compatible object storage, in an order that never breaks a reader.
+
+What to send is pure (:func:`plan_deploy`): every published file, compared by
+content hash with what the last deploy wrote (a manifest object beside the
+feeds), in this order:
+
+1. archive pages (newest first: a new page before the page that now links to
+   it) and tag and source feeds with their pages;
+2. the subscription feeds (``atom.xml``, ``rss.xml``);
+3. the JSON Feed, the browser pages, the OPML and the index page;
+4. then, last, deleting what the build removed (a topic's last article went).
+
+So a reader following ``prev-archive`` or an OPML entry never meets a missing
+object, also when a deploy is killed halfway: the manifest is written at the
+end, and the next deploy sends again whatever it cannot prove is there.
+
+The client is boto3 (``pip install 'seedfeed[s3]'``), with its standard
+credential chain and its retries with backoff for transient errors.
+Credentials never reach a log line.
+"""
+
+from __future__ import annotations
+
+import gzip as gzip_module
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import DeployError
+from .serve import media_type
+
+log = logging.getLogger(__name__)
+
+MANIFEST = ".seedfeed-manifest.json"
+_TARGET = re.compile(r"^s3://([a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])(?:/(.*))?$")
+_ARCHIVE = re.compile(r"^archive/(\d+)\.")
+_TOPIC = ("tags/", "sources/")
+_SUBSCRIPTION = ("atom.xml", "rss.xml")
+#: S3 error codes that no retry can fix, and what to tell the operator.
+_PERMANENT = {
+    "NoSuchBucket": "no such bucket",
+    "AccessDenied": "access denied (check the credentials' permissions on the bucket)",
+    "AllAccessDisabled": "access denied (all access to the bucket is disabled)",
+    "InvalidAccessKeyId": "the access key is not known to the storage (check the credentials)",
+    "SignatureDoesNotMatch": "the secret key does not match the access key (check the credentials)",
+    "InvalidBucketName": "not a valid bucket name",
+    "PermanentRedirect": "the bucket is in another region (set [deploy] region or AWS_REGION)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where the feeds go: a bucket and a key prefix (``""`` or ending in ``/``)."""
+
+    bucket: str
+    prefix: str = ""
+
+    @classmethod
+    def parse(cls, url: str) -> Target:
+        """``s3://bucket[/prefix]``.
+
+        >>> Target.parse("s3://news/feeds"), Target.parse("s3://news")
+        (Target(bucket='news', prefix='feeds/'), Target(bucket='news', prefix=''))
+        """
+        match = _TARGET.match(url.strip())
+        if match is None:
+            raise DeployError(f"{url!r} is not an S3 URL such as s3://bucket/prefix")
+        prefix = (match.group(2) or "").strip("/")
+        return cls(match.group(1), f"{prefix}/" if prefix else "")
+
+    def __str__(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """``[deploy]`` in ``seedfeed.toml`` (flags override)."""
+
+    to: Target
+    endpoint_url: str | None = None
+    region: str | None = None
+    gzip: bool = False
+    cache_control: str = "public, max-age=300"
+    archive_cache_control: str = "public, max-age=86400"
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """One object to write: its name under the prefix, the bytes sent, and its headers."""
+
+    name: str
+    body: bytes
+    content_type: str
+    cache_control: str
+    encoding: str | None
+    digest: str
+
+
+@dataclass
+class Report:
+    """What a deploy did (or, with ``dry_run``, would do)."""
+
+    uploaded: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    dry_run: bool = False
+
+
+def prepare(name: str, data: bytes, settings: Settings, newest_page: int | None) -> Upload:
+    """The object for the published file ``name``: headers, optional gzip, and the hash that identifies it.
+
+    A full archive page (every page but the newest) gets the long
+    ``archive_cache_control``: it changes only when one of its articles is edited.
+    """
+    page = _ARCHIVE.match(name)
+    full_page = page is not None and newest_page is not None and int(page.group(1)) < newest_page
+    cache = settings.archive_cache_control if full_page else settings.cache_control
+    encoding = "gzip" if settings.gzip else None
+    body = gzip_module.compress(data, compresslevel=9, mtime=0) if settings.gzip else data  # same bytes, same gzip
+    kind = media_type(name)
+    digest = hashlib.sha256(b"\0".join([body, kind.encode(), cache.encode(), (encoding or "").encode()])).hexdigest()
+    return Upload(name, body, kind, cache, encoding, digest)
+
+
+def rank(name: str) -> tuple[int, int, str]:
+    """The order of uploads: pages and topic feeds, then the subscription feeds, then the rest.
+
+    >>> sorted(["index.html", "atom.xml", "archive/1.atom.xml", "archive/2.rss.xml", "tags/x.rss.xml"], key=rank)
+    ['archive/2.rss.xml', 'archive/1.atom.xml', 'tags/x.rss.xml', 'atom.xml', 'index.html']
+    """
+    page = _ARCHIVE.match(name)
+    if page is not None:
+        return (0, -int(page.group(1)), name)
+    if name.startswith(_TOPIC):
+        return (1, 0, name)
+    if name in _SUBSCRIPTION:
+        return (2, 0, name)
+    return (3, 0, name)
+
+
+def plan_deploy(
+    uploads: Iterable[Upload], manifest: dict[str, str], remote: set[str]
+) -> tuple[list[Upload], list[str], int]:
+    """(what to upload, in order; what to delete, in order; how many are already there) — pure.
+
+    An object is sent when its hash differs from the manifest's or the
+    listing does not show it. Only what a deploy wrote is ever deleted.
+    """
+    local = {u.name: u for u in uploads}
+    changed = [u for u in local.values() if manifest.get(u.name) != u.digest or u.name not in remote]
+    send = sorted(changed, key=lambda u: rank(u.name))
+    gone = sorted((name for name in manifest if name not in local), key=rank)
+    return send, gone, len(local) - len(send)
+
+
+def published(out: Path) -> dict[str, bytes]:
+    """Every published file of the output directory (not the lock, not temporary or hidden files)."""
+    files = {}
+    for path in sorted(out.rglob("*")):
+        relative = path.relative_to(out)
+        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+            files[str(relative)] = path.read_bytes()
+    return files
+
+
+def deploy(out: Path, settings: Settings, *, dry_run: bool = False, client: Any = None) -> Report:
+    """Upload ``out`` to ``settings.to``: only what changed, in the safe order; raises :class:`DeployError`."""
+    files = published(out)
+    if not files:
+        raise DeployError(f"{out}: nothing to deploy (run 'seedfeed build' first)")
+    pages = [int(m.group(1)) for m in map(_ARCHIVE.match, files) if m]
+    newest = max(pages, default=None)
+    uploads = [prepare(name, data, settings, newest) for name, data in files.items()]
+    s3 = client or _client(settings)
+    target = settings.to
+    with _errors(target):
+        manifest = _manifest(s3, target)
+        remote = _listing(s3, target)
+        send, gone, unchanged = plan_deploy(uploads, manifest, remote)
+        report = Report(unchanged=unchanged, dry_run=dry_run)
+        for upload in send:
+            if not dry_run:
+                _put(s3, target, upload)
+                manifest[upload.name] = upload.digest
+            report.uploaded.append(upload.name)
+            log.debug("%s %s%s", "would upload" if dry_run else "uploaded", target, upload.name)
+        for name in gone:
+            if not dry_run:
+                s3.delete_object(Bucket=target.bucket, Key=target.prefix + name)
+                manifest.pop(name, None)
+            report.deleted.append(name)
+            log.debug("%s %s%s", "would delete" if dry_run else "deleted", target, name)
+        if not dry_run and (send or gone):
+            _write_manifest(s3, target, manifest)
+    return report
+
+
+def _put(s3: Any, target: Target, upload: Upload) -> None:
+    extra: dict[str, Any] = {"ContentEncoding": upload.encoding} if upload.encoding else {}
+    s3.put_object(
+        Bucket=target.bucket,
+        Key=target.prefix + upload.name,
+        Body=upload.body,
+        ContentType=upload.content_type,
+        CacheControl=upload.cache_control,
+        Metadata={"seedfeed-sha256": upload.digest},
+        **extra,
+    )
+
+
+def _manifest(s3: Any, target: Target) -> dict[str, str]:
+    """What the last deploy wrote: name → hash; empty when there is no manifest (or it is unreadable)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        body = s3.get_object(Bucket=target.bucket, Key=target.prefix + MANIFEST)["Body"].read()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return {}
+        raise
+    try:
+        objects = json.loads(body)["objects"]
+        return {str(k): str(v) for k, v in objects.items()}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        log.warning("%s%s is not a seedfeed manifest: every file is sent again", target, MANIFEST)
+        return {}
+
+
+def _write_manifest(s3: Any, target: Target, manifest: dict[str, str]) -> None:
+    body = json.dumps({"version": 1, "objects": dict(sorted(manifest.items()))}, indent=0).encode()
+    s3.put_object(
+        Bucket=target.bucket,
+        Key=target.prefix + MANIFEST,
+        Body=body,
+        ContentType="application/json",
+        CacheControl="no-store",
+    )
+
+
+def _listing(s3: Any, target: Target) -> set[str]:
+    """The names under the prefix (one request per 1,000 objects)."""
+    names = set()
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=target.bucket, Prefix=target.prefix):
+        names |= {item["Key"][len(target.prefix) :] for item in page.get("Contents", [])}
+    return names
+
+
+def _client(settings: Settings) -> Any:
+    try:
+        import boto3
+        from botocore.config import Config
+    except ImportError:
+        raise DeployError("deploying needs boto3: pip install 'seedfeed[s3]'") from None
+    config = Config(
+        retries={"max_attempts": 6, "mode": "standard"},  # transient errors: backoff with jitter
+        connect_timeout=5,
+        read_timeout=30,
+        s3={"addressing_style": "path"} if settings.endpoint_url else {},
+    )
+    return boto3.session.Session().client(
+        "s3", endpoint_url=settings.endpoint_url, region_name=settings.region, config=config
+    )
+
+
+class _errors:
+    """Turn what boto3 raises into one :class:`DeployError` line naming the target; never the credentials."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if exc is None:
+            return
+        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+        if isinstance(exc, NoCredentialsError):
+            raise DeployError(
+                f"{self.target}: no credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ~/.aws, or a role)"
+            ) from None
+        if isinstance(exc, ClientError):
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            reason = _PERMANENT.get(code) or f"{code or 'error'} (HTTP {status})"
+            raise DeployError(f"{self.target}: {reason}") from None
+        if isinstance(exc, BotoCoreError):  # the endpoint unreachable after the retries, and the like
+            raise DeployError(f"{self.target}: {type(exc).__name__}: {exc}") from None
