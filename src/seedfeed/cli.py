@@ -335,7 +335,7 @@ def _deploy_settings(args: argparse.Namespace, config: Config) -> Any:
 
 def _run_deploy(args: argparse.Namespace) -> int:
     config = load_config(args.config, out=args.out)
-    if not args.quiet:
+    if not (args.quiet or args.verbose):
         logging.getLogger("seedfeed").setLevel(logging.INFO)
     _deploy(args, config)
     return EXIT_OK
@@ -407,7 +407,7 @@ def _run_schedule(args: argparse.Namespace) -> int:
     from . import scheduler
 
     config = load_config(args.config, seeds=args.seeds, out=args.out)
-    if not args.quiet:
+    if not (args.quiet or args.verbose):
         logging.getLogger("seedfeed").setLevel(logging.INFO)  # one line per tick is the point
     stop = scheduler.Stop()
     stop.install()
@@ -487,7 +487,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         log.info("rebuilding %s from %s %s", config.out, config.seeds, when)
     elif not config.out.is_dir():
         log.warning("%s does not exist yet: run 'seedfeed build' or give --every", config.out)
-    if not args.quiet:
+    if not (args.quiet or args.verbose):
         logging.getLogger("seedfeed").setLevel(logging.INFO)
     run_server(app, args.host or config.host, config.port if args.port is None else args.port, background=background)
     return EXIT_OK

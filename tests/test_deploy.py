@@ -1,0 +1,337 @@
+"""``seedfeed deploy`` against a running S3-compatible server (moto_server on 127.0.0.1), checked by plain GETs."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from seedfeed.build import build
+from seedfeed.config import load_config
+from seedfeed.deploy import MANIFEST, Settings, Target, deploy, plan_deploy, prepare, published, rank
+from seedfeed.serve import media_type
+
+from .conftest import NOW
+
+SECRET = "s3cr3t-never-logged"
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class S3Server:
+    """``moto_server`` in a child process on 127.0.0.1."""
+
+    def __init__(self, tmp: Path, **env: str) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        log = (tmp / f"moto-{self.port}.log").open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=log,
+            stderr=log,
+            env={**os.environ, **env},
+        )
+        log.close()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                assert self.process.poll() is None, "moto_server exited"
+                assert time.monotonic() < deadline, "moto_server did not listen within 30 s"
+                time.sleep(0.05)
+
+    def create_bucket(self, name: str) -> None:
+        """A bucket anyone may read, as one behind a CDN is (a bucket policy: s3:GetObject for everyone)."""
+        request = urllib.request.Request(f"{self.url}/{name}", method="PUT")
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+        policy = (
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", '
+            f'"Action": "s3:GetObject", "Resource": "arn:aws:s3:::{name}/*"}}]}}'
+        ).encode()
+        headers = {"Content-Type": "application/json"}  # not a form: moto would read the body as one
+        request = urllib.request.Request(f"{self.url}/{name}?policy", data=policy, method="PUT", headers=headers)
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
+    def get(self, bucket: str, key: str) -> tuple[int, dict[str, str], bytes]:
+        try:
+            with urllib.request.urlopen(f"{self.url}/{bucket}/{key}", timeout=10) as response:
+                return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+        except urllib.error.HTTPError as error:
+            error.close()
+            return error.code, {}, b""
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory) -> Iterator[S3Server]:
+    server = S3Server(tmp_path_factory.mktemp("s3"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def env(monkeypatch) -> None:
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+
+
+_buckets = iter(range(10**6))
+
+
+@pytest.fixture
+def bucket(s3) -> str:
+    name = f"news-{next(_buckets)}"
+    s3.create_bucket(name)
+    return name
+
+
+def _site(root: Path, seeds: int = 9) -> Path:
+    (root / "seeds").mkdir(parents=True)
+    for n in range(seeds):
+        tags = "volitve" if n < 2 else "sport"
+        (root / "seeds" / f"2024-02-{n + 1:02d}-c{n}.txt").write_text(
+            f"---\ntags: {tags}\n---\nČlanek {n}\nBesedilo {n}.\nVir: STA\n"
+        )
+    (root / "seedfeed.toml").write_text("[site]\nlimit = 3\npage_size = 2\n")
+    return root
+
+
+def _settings(s3: S3Server, bucket: str, **options: object) -> Settings:
+    return Settings(to=Target(bucket, "feeds/"), endpoint_url=s3.url, **options)  # type: ignore[arg-type]
+
+
+def test_the_first_deploy_sends_every_object_with_its_type_and_cache_headers(tmp_path, s3, bucket, env) -> None:
+    config = load_config(_site(tmp_path) / "seedfeed.toml")
+    build(config, now=NOW)
+    report = deploy(config.out, _settings(s3, bucket))
+    files = published(config.out)
+    assert sorted(report.uploaded) == sorted(files) and report.deleted == []
+    assert any(n.startswith("archive/") for n in files) and any(n.startswith("tags/") for n in files)
+    newest = max(int(n.split("/")[1].split(".")[0]) for n in files if n.startswith("archive/"))
+    for name, data in files.items():
+        status, headers, body = s3.get(bucket, f"feeds/{name}")
+        assert (status, body) == (200, data), name
+        assert headers["content-type"] == media_type(name), name
+        full_page = name.startswith("archive/") and not name.startswith(f"archive/{newest}.")
+        expected = "public, max-age=86400" if full_page else "public, max-age=300"
+        assert headers["cache-control"] == expected, name
+
+
+def test_a_second_deploy_sends_nothing(tmp_path, s3, bucket, env) -> None:
+    config = load_config(_site(tmp_path) / "seedfeed.toml")
+    build(config, now=NOW)
+    deploy(config.out, _settings(s3, bucket))
+    again = deploy(config.out, _settings(s3, bucket))
+    assert (again.uploaded, again.deleted, again.unchanged) == ([], [], len(published(config.out)))
+
+
+def test_one_new_article_sends_only_the_documents_it_changed(tmp_path, s3, bucket, env) -> None:
+    root = _site(tmp_path)
+    config = load_config(root / "seedfeed.toml")
+    build(config, now=NOW)
+    deploy(config.out, _settings(s3, bucket))
+    (root / "seeds" / "2024-03-01-nov.txt").write_text("---\ntags: sport\n---\nNov članek\nBesedilo.\nVir: STA\n")
+    written = build(config, now=NOW).written
+    report = deploy(config.out, _settings(s3, bucket))
+    # What the build rewrote, and the page that was the newest and is now full: the same bytes,
+    # but its Cache-Control becomes the long one.
+    became_full = {"archive/3.atom.xml", "archive/3.rss.xml"}
+    assert "archive/4.atom.xml" in written and not became_full & set(written)
+    assert sorted(report.uploaded) == sorted({*written, *became_full}) and report.deleted == []
+    assert s3.get(bucket, "feeds/archive/3.atom.xml")[1]["cache-control"] == "public, max-age=86400"
+    assert b"Nov \xc4\x8dlanek" in s3.get(bucket, "feeds/atom.xml")[2]
+
+
+def test_a_topic_feed_the_build_removed_is_deleted_remotely(tmp_path, s3, bucket, env) -> None:
+    root = _site(tmp_path)
+    config = load_config(root / "seedfeed.toml")
+    build(config, now=NOW)
+    deploy(config.out, _settings(s3, bucket))
+    assert s3.get(bucket, "feeds/tags/volitve.atom.xml")[0] == 200
+    for n in (0, 1):  # the only two articles tagged "volitve"
+        (root / "seeds" / f"2024-02-0{n + 1}-c{n}.txt").unlink()
+    build(config, now=NOW)
+    report = deploy(config.out, _settings(s3, bucket))
+    assert {"tags/volitve.atom.xml", "tags/volitve.rss.xml", "tags/volitve.atom.html"} <= set(report.deleted)
+    for name in report.deleted:
+        assert s3.get(bucket, f"feeds/{name}")[0] == 404
+    assert s3.get(bucket, "feeds/tags/sport.atom.xml")[0] == 200
+
+
+def test_gzip_objects_are_stored_compressed_with_their_encoding(tmp_path, s3, bucket, env) -> None:
+    config = load_config(_site(tmp_path) / "seedfeed.toml")
+    build(config, now=NOW)
+    deploy(config.out, _settings(s3, bucket, gzip=True))
+    request = urllib.request.Request(f"{s3.url}/{bucket}/feeds/atom.xml", headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(response.read()) == (config.out / "atom.xml").read_bytes()
+
+
+def test_a_dry_run_sends_nothing(tmp_path, s3, bucket, env) -> None:
+    config = load_config(_site(tmp_path) / "seedfeed.toml")
+    build(config, now=NOW)
+    report = deploy(config.out, _settings(s3, bucket), dry_run=True)
+    assert report.dry_run and sorted(report.uploaded) == sorted(published(config.out))
+    assert s3.get(bucket, "feeds/atom.xml")[0] == 404 and s3.get(bucket, f"feeds/{MANIFEST}")[0] == 404
+
+
+def test_the_order_never_breaks_a_reader() -> None:
+    settings = Settings(to=Target("b"))
+    names = ["index.html", "feeds.opml", "atom.xml", "rss.xml", "feed.json", "atom.html", "tags/x.rss.xml"]
+    names += [f"archive/{n}.{kind}.xml" for n in (1, 2, 3) for kind in ("atom", "rss")]
+    uploads = [prepare(name, b"x", settings, 3) for name in names]
+    send, gone, unchanged = plan_deploy(uploads, {"tags/old.rss.xml": "h", "atom.xml": "h"}, {"atom.xml"})
+    order = [u.name for u in send]
+    assert order[:6] == [f"archive/{n}.{kind}.xml" for n in (3, 2, 1) for kind in ("atom", "rss")]  # newest first
+    assert order.index("tags/x.rss.xml") < order.index("atom.xml") < order.index("feed.json")
+    assert order.index("rss.xml") < order.index("feeds.opml") and order.index("atom.xml") < order.index("index.html")
+    assert (gone, unchanged) == (["tags/old.rss.xml"], 0)
+    assert rank("archive/10.atom.xml") < rank("archive/9.atom.xml")
+
+
+def _chain_resolves(s3: S3Server, bucket: str, name: str) -> int:
+    """Follow ``prev-archive`` from the remote ``name``: every link must answer 200; the pages met."""
+    status, _, body = s3.get(bucket, f"feeds/{name}")
+    if status == 404:
+        return 0
+    met = 0
+    while True:
+        parsed = feedparser.parse(body)
+        assert parsed.bozo == 0
+        prev = [link.href for link in parsed.feed.links if link.rel == "prev-archive"]
+        if not prev:
+            return met
+        key = prev[0].removeprefix("https://example.org/feeds/")
+        status, _, body = s3.get(bucket, f"feeds/{key}")
+        assert status == 200, f"{name}: prev-archive {key} is missing"
+        met += 1
+
+
+def test_a_deploy_killed_halfway_keeps_every_chain_resolvable_and_the_next_finishes(tmp_path, s3, bucket) -> None:
+    root = _site(tmp_path, seeds=9)
+    config = load_config(root / "seedfeed.toml")
+    build(config, now=NOW)
+    command = [sys.executable, "-m", "seedfeed", "deploy", "-v", "--to", f"s3://{bucket}/feeds"]
+    command += ["--endpoint-url", s3.url]
+    environment = {**os.environ, **CREDENTIALS}
+    subprocess.run(command, cwd=root, env=environment, check=True, capture_output=True)
+    for n in range(60):  # 30 new archive pages, two formats each
+        (root / "seeds" / f"2025-01-{n % 28 + 1:02d}-n{n:02d}.txt").write_text(f"Novo {n}\nBesedilo.\n")
+    build(config, now=NOW)
+    killer = subprocess.Popen(command, cwd=root, env=environment, stderr=subprocess.PIPE, text=True)
+    assert killer.stderr is not None
+    uploaded = 0
+    for line in killer.stderr:
+        uploaded += "uploaded s3://" in line
+        if uploaded == 25:
+            killer.send_signal(signal.SIGKILL)
+            break
+    killer.stderr.close()
+    killer.wait(timeout=30)
+    assert uploaded == 25, "the deploy ended before it could be killed halfway"
+    for name in ("atom.xml", "rss.xml"):  # old or new, each remote feed's chain resolves
+        _chain_resolves(s3, bucket, name)
+    finished = subprocess.run(command, cwd=root, env=environment, capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr
+    for name, data in published(config.out).items():
+        assert s3.get(bucket, f"feeds/{name}")[2] == data, name
+    assert _chain_resolves(s3, bucket, "atom.xml") == len(list((config.out / "archive").glob("*.atom.xml")))
+
+
+def test_a_wrong_bucket_is_one_clear_line_and_exit_6(tmp_path, s3) -> None:
+    root = _site(tmp_path)
+    build(load_config(root / "seedfeed.toml"), now=NOW)
+    done = subprocess.run(
+        [sys.executable, "-m", "seedfeed", "deploy", "--to", "s3://no-such-bucket/feeds", "--endpoint-url", s3.url],
+        cwd=root,
+        env={**os.environ, **CREDENTIALS},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 6
+    assert done.stderr == "seedfeed: error: deploy: s3://no-such-bucket/feeds/: no such bucket\n"
+
+
+def test_wrong_credentials_are_one_clear_line_and_never_logged(tmp_path) -> None:
+    secured = S3Server(tmp_path, INITIAL_NO_AUTH_ACTION_COUNT="0")  # every request must carry known keys
+    try:
+        root = _site(tmp_path)
+        build(load_config(root / "seedfeed.toml"), now=NOW)
+        done = subprocess.run(
+            [sys.executable, "-m", "seedfeed", "deploy", "-v", "--to", "s3://news", "--endpoint-url", secured.url],
+            cwd=root,
+            env={**os.environ, **CREDENTIALS},
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        secured.stop()
+    assert done.returncode == 6
+    assert done.stderr.splitlines()[-1] == (
+        "seedfeed: error: deploy: s3://news/: the access key is not known to the storage (check the credentials)"
+    )
+    assert SECRET not in done.stderr + done.stdout
+
+
+def test_websub_pings_go_out_after_the_deploy_made_the_change_visible(tmp_path, s3, bucket) -> None:
+    seen: list[bool] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            seen.append(b"Nov \xc4\x8dlanek" in s3.get(bucket, "feeds/atom.xml")[2])  # already there?
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    hub = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=hub.serve_forever, daemon=True)
+    thread.start()
+    try:
+        root = _site(tmp_path)
+        (root / "seedfeed.toml").write_text(
+            f'[site]\nlimit = 3\npage_size = 2\nhub = "http://127.0.0.1:{hub.server_port}/"\n'
+            f'[deploy]\nto = "s3://{bucket}/feeds"\nendpoint_url = "{s3.url}"\n'
+        )
+        (root / "seeds" / "2024-03-01-nov.txt").write_text("Nov članek\nBesedilo.\n")
+        done = subprocess.run(
+            [sys.executable, "-m", "seedfeed", "build", "--deploy"],
+            cwd=root,
+            env={**os.environ, **CREDENTIALS},
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        hub.shutdown()
+        hub.server_close()
+    assert done.returncode == 0, done.stderr
+    assert seen and all(seen)
