@@ -69,6 +69,9 @@ def test_flags_override_paths(tmp_path: Path) -> None:
         ("[site]\nrelated_url = 'https://example.org/'\n", "site.related_url must be an ASCII http(s) URL with {slug}"),
         ("[site]\nrelated_url = '/news/{slug}'\n", "site.related_url must be an ASCII http(s) URL with {slug}"),
         ("[site]\nentry_author = 'yes'\n", "site.entry_author must be true or false"),
+        ("[deploy]\ngzip = 'yes'\n", "deploy.gzip must be true or false"),
+        ("[deploy]\nbucket = 'news'\n", "unknown key deploy.bucket"),
+        ("[deploy]\nto = 1\n", "deploy.to must be a string"),
     ],
 )
 def test_configuration_mistakes_are_config_errors(tmp_path: Path, text: str, message: str) -> None:

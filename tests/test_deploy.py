@@ -335,3 +335,82 @@ def test_websub_pings_go_out_after_the_deploy_made_the_change_visible(tmp_path, 
         hub.server_close()
     assert done.returncode == 0, done.stderr
     assert seen and all(seen)
+
+
+class Flaky:
+    """A proxy in front of the S3 server that answers the first PUT of each subscription feed with 503 SlowDown."""
+
+    def __init__(self, upstream: S3Server) -> None:
+        import http.client
+
+        failed: set[str] = set()
+        self.failures = failed
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _forward(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.command == "PUT" and self.path.endswith(("/atom.xml", "/rss.xml")) and self.path not in failed:
+                    failed.add(self.path)
+                    error = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+                    self.send_response(503)
+                    self.send_header("Content-Length", str(len(error)))
+                    self.end_headers()
+                    self.wfile.write(error)
+                    return
+                connection = http.client.HTTPConnection("127.0.0.1", upstream.port, timeout=10)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                headers["Host"] = f"127.0.0.1:{upstream.port}"
+                connection.request(self.command, self.path, body=body, headers=headers)
+                answer = connection.getresponse()
+                data = answer.read()
+                self.send_response(answer.status)
+                for name, value in answer.getheaders():
+                    if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                connection.close()
+
+            do_GET = do_PUT = do_DELETE = do_HEAD = do_POST = _forward
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+
+def test_transient_errors_are_retried_with_backoff(tmp_path, s3, bucket, env) -> None:
+    flaky = Flaky(s3)
+    thread = threading.Thread(target=flaky.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        config = load_config(_site(tmp_path) / "seedfeed.toml")
+        build(config, now=NOW)
+        report = deploy(config.out, Settings(to=Target(bucket, "feeds/"), endpoint_url=flaky.url))
+    finally:
+        flaky.server.shutdown()
+        flaky.server.server_close()
+    files = published(config.out)
+    assert flaky.failures == {f"/{bucket}/feeds/atom.xml", f"/{bucket}/feeds/rss.xml"}  # each failed once
+    assert sorted(report.uploaded) == sorted(files)
+    for name, data in files.items():
+        assert s3.get(bucket, f"feeds/{name}")[2] == data
+
+
+def test_deploy_without_a_target_is_a_usage_error(tmp_path) -> None:
+    root = _site(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "seedfeed", "deploy"], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "deploy needs --to s3://BUCKET[/PREFIX] (or [deploy] to in seedfeed.toml)" in done.stderr
+
+
+@pytest.mark.parametrize("url", ["s3:/news", "news/feeds", "s3://N", "s3://ab", "https://news/feeds"])
+def test_a_target_that_is_not_an_s3_url_is_refused(url: str) -> None:
+    from seedfeed.errors import DeployError
+
+    with pytest.raises(DeployError, match="is not an S3 URL such as s3://bucket/prefix"):
+        Target.parse(url)
