@@ -293,3 +293,24 @@ def test_entries_carry_the_site_author_unless_told_not_to(tmp_path, make_config)
         for name in ("atom.xml", "rss.xml"):
             entries = feedparser.parse(config.out / name).entries
             assert [e.get("author") for e in entries] == expected, name
+
+
+def test_a_story_gets_its_link_everywhere_when_its_article_arrives_and_loses_it_when_it_goes(
+    tmp_path, make_config
+) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "2024-01-01-a.txt").write_text("---\ntags: poplave\n---\nA\nBody.\nRead also\nLater story\nTeaser.\n")
+    for n in range(3):  # newer articles push A into an archive page
+        (seeds / f"2024-02-0{n + 1}-n{n}.txt").write_text(f"N{n}\nBody.\n")
+    config = make_config(seeds, limit=2, page_size=2)
+    build(config, now=NOW)
+    documents = ["archive/1.atom.xml", "tags/poplave.atom.xml"]
+    assert all('rel="related"' not in (config.out / d).read_text() for d in documents)
+    (seeds / "2024-03-01-later.txt").write_text("Later story\nBody.\n")
+    build(config, now=NOW)
+    for document in documents:  # not only the subscription feed: the page and the tag feed A is in
+        assert 'href="https://example.org/2024-03-01-later"' in (config.out / document).read_text(), document
+    (seeds / "2024-03-01-later.txt").unlink()
+    build(config, now=NOW)
+    assert all('rel="related"' not in (config.out / d).read_text() for d in documents)

@@ -249,7 +249,18 @@ def _forget(state: State, gone: Sequence[str], counts: _Changes) -> set[Unit]:
     affected = {Unit.page(r.page) for r in rows if r.page is not None}
     affected |= {Unit.topic(kind, key) for kind, key in state.topics_of(gone)}
     state.forget(gone)
+    affected |= _citing(state, {r.title_key for r in rows if r.title_key})  # their links go with them
     return affected
+
+
+def _citing(state: State, titles: set[str]) -> set[Unit]:
+    """The documents of the articles citing a related story with one of these titles: their links change."""
+    names = state.citing(titles)
+    if not names:
+        return set()
+    rows = state.rows(names).values()
+    units = {Unit.page(r.page) for r in rows if r.page is not None}
+    return units | {Unit.topic(kind, key) for kind, key in state.topics_of(names)}
 
 
 #: What every complete build has published: each format's subscription document, its browser view,
@@ -562,6 +573,8 @@ def _refresh(
     # Until then the database does not know this batch: ``claimed`` and ``seen`` stand in for it.
     writes: list[Row] = []
     topics_of: dict[str, list[tuple[str, str, str]]] = {}
+    cites_of: dict[str, list[str]] = {}
+    titles: set[str] = set()  # titles that came or went: the articles citing them link anew
     claimed: dict[str, str] = {}  # slug → the file name publishing it, in this batch
     tasks = [(config.seeds / name, scan[name][0], config.site, _reusable_sha(rows.get(name), fresh)) for name in names]
     loading = _load_all(tasks)
@@ -575,6 +588,8 @@ def _refresh(
             old = rows.get(name)
             if old is not None and old.page is not None:
                 affected.add(Unit.page(old.page))  # whatever happens to it, its page is rendered again
+            if old is not None and old.title_key and (result.article is not None or result.error is not None):
+                titles.add(old.title_key)  # its title may have changed or gone
             if result.error is not None:
                 error = SeedError(path, *result.error)
                 rejected.append(_rejected(writes, topics_of, error, old, name, size, mtime_ns, result.sha, now))
@@ -627,10 +642,16 @@ def _refresh(
             )
             topics = article_topics(article)
             topics_of[name] = topics
+            cites_of[name] = sorted({title_key(s.title) for s in article.related if s.url is None})
+            if dates.change is not Change.SAME:
+                titles.add(title_key(article.title))
             affected |= {Unit.topic(kind, key) for kind, key, _ in topics}
             if len(writes) >= _WRITE_BATCH:  # memory stays flat: a batch of rows, not the corpus
-                _flush(state, writes, topics_of)
-    _flush(state, writes, topics_of)
+                _flush(state, writes, topics_of, cites_of)
+    _flush(state, writes, topics_of, cites_of)
+    if not fresh:  # every document is rendered again anyway (new settings)
+        return rejected
+    affected |= _citing(state, titles)
     return rejected
 
 
@@ -638,11 +659,19 @@ def _refresh(
 _WRITE_BATCH = 1000
 
 
-def _flush(state: State, writes: list[Row], topics: dict[str, list[tuple[str, str, str]]]) -> None:
+def _flush(
+    state: State,
+    writes: list[Row],
+    topics: dict[str, list[tuple[str, str, str]]],
+    cites: dict[str, list[str]] | None = None,
+) -> None:
     state.put_many(writes)
     state.replace_topics(topics)
+    state.replace_cites({row.name: (cites or {}).get(row.name, []) for row in writes})
     writes.clear()
     topics.clear()
+    if cites is not None:
+        cites.clear()
 
 
 def article_topics(article: Article) -> list[tuple[str, str, str]]:

@@ -27,7 +27,7 @@ from typing import Any
 from .errors import StateError
 from .plan import Unit
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seeds (
     name       TEXT PRIMARY KEY,   -- the seed's file name
@@ -76,6 +76,11 @@ CREATE TABLE IF NOT EXISTS snapshot (
     id INTEGER PRIMARY KEY CHECK (id = 1), files BLOB NOT NULL, generation INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS snapshot_delta (name TEXT PRIMARY KEY, size INTEGER, mtime INTEGER);
+-- The folded titles of the related stories each article cites without a URL of its own: when an
+-- article with such a title comes or goes, the citing articles' documents are rendered again.
+CREATE TABLE IF NOT EXISTS cites (name TEXT NOT NULL, title_key TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS cites_by_title ON cites (title_key);
+CREATE INDEX IF NOT EXISTS cites_by_name ON cites (name);
 CREATE TABLE IF NOT EXISTS pending_pings (url TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS fragments (   -- each entry as rendered, for documents of one language
     slug     TEXT NOT NULL,
@@ -235,6 +240,7 @@ class State:
                 "DROP TABLE IF EXISTS seeds; DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS topics;"
                 "DROP TABLE IF EXISTS ledger; DROP TABLE IF EXISTS fragments;"
                 "DROP TABLE IF EXISTS pages; DROP TABLE IF EXISTS snapshot; DROP TABLE IF EXISTS snapshot_delta;"
+                "DROP TABLE IF EXISTS cites;"
             )
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._db.executescript(_SCHEMA)
@@ -408,6 +414,26 @@ class State:
             [(name, *t) for name, items in topics.items() for t in items],
         )
 
+    def replace_cites(self, cites: dict[str, list[str]]) -> None:
+        """Replace the folded related-story titles each file name's article cites."""
+        names = list(cites)
+        for start in range(0, len(names), 500):
+            chunk = names[start : start + 500]
+            self._db.execute(f"DELETE FROM cites WHERE name IN ({','.join('?' * len(chunk))})", chunk)
+        self._db.executemany(
+            "INSERT INTO cites (name, title_key) VALUES (?, ?)", [(n, t) for n, keys in cites.items() for t in keys]
+        )
+
+    def citing(self, title_keys: Iterable[str]) -> set[str]:
+        """The file names whose articles cite a related story with one of these folded titles."""
+        keys = list(title_keys)
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found |= {n for (n,) in self._db.execute(f"SELECT name FROM cites WHERE title_key IN ({marks})", chunk)}
+        return found
+
     def archive_many(self, assignments: Iterable[tuple[str, int]]) -> None:
         """Give each (file name, page) its archive page, and record the pages as made."""
         assignments = list(assignments)
@@ -449,6 +475,7 @@ class State:
         self._db.executemany("DELETE FROM fragments WHERE slug = (SELECT slug FROM seeds WHERE name = ?)", rows)
         self._db.executemany("DELETE FROM seeds WHERE name = ?", rows)
         self._db.executemany("DELETE FROM topics WHERE name = ?", rows)
+        self._db.executemany("DELETE FROM cites WHERE name = ?", rows)
 
     def fragments(self, language: str, keys: dict[str, str]) -> dict[str, tuple[bytes, bytes]]:
         """The stored (atom, rss) fragments of these slugs for ``language`` whose key still matches."""
