@@ -218,3 +218,20 @@ def test_parse_into_a_closed_pipe_ends_quietly(tmp_path) -> None:
     reader.wait(timeout=10)
     assert "Traceback" not in parse.stderr
     assert parse.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("toml", "flags", "message"),
+    [
+        ('[schedule]\nevery = "5x"\n', [], "[schedule] every '5x': expected a positive number"),
+        ("", ["--every", "5x"], "--every '5x': expected a positive number"),
+        ('[schedule]\nat = "25:00"\n', [], "[schedule] at '25:00': expected a time of day HH:MM"),
+    ],
+)
+def test_a_bad_schedule_names_where_it_came_from(tmp_path, monkeypatch, capsys, toml, flags, message) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "seeds").mkdir()
+    shutil.copy(SHIPPED_SEED, tmp_path / "seeds")
+    (tmp_path / "seedfeed.toml").write_text(toml)
+    assert main(["schedule", *flags]) == EXIT_USAGE
+    assert message in capsys.readouterr().err

@@ -348,7 +348,8 @@ def _run_build(args: argparse.Namespace) -> int:
         files = _files(report.written)
         print(
             f"seedfeed: {report.entries} of {report.articles} articles in the feeds "
-            f"({report.seeds} seeds, {len(report.rejected)} rejected, {report.new} new, "
+            f"({report.seeds} seed{'' if report.seeds == 1 else 's'}, {len(report.rejected)} rejected, "
+            f"{report.new} new, "
             f"{report.changed} changed, {report.removed} removed); wrote {files} in {config.out}"
         )
     return EXIT_REJECTED if report.rejected else EXIT_OK
@@ -359,8 +360,9 @@ def _ticks(args: argparse.Namespace, config: Config) -> tuple[timedelta | None, 
     from . import scheduler
 
     every_text = args.every or (None if args.at else config.every)
-    every = scheduler.parse_every(every_text) if every_text else None
-    at = tuple(scheduler.check_at(a) for a in (args.at or ([] if args.every else config.at)))
+    every = scheduler.parse_every(every_text, "--every" if args.every else "[schedule] every") if every_text else None
+    at_from = "--at" if args.at else "[schedule] at"
+    at = tuple(scheduler.check_at(a, at_from) for a in (args.at or ([] if args.every else config.at)))
     return every, at
 
 

@@ -32,7 +32,7 @@ _AT_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours"}
 
 
-def parse_every(text: str) -> timedelta:
+def parse_every(text: str, where: str = "--every") -> timedelta:
     """``"15m"`` → 15 minutes; units ``s``, ``m``, ``h``.
 
     >>> parse_every("90s")
@@ -40,14 +40,14 @@ def parse_every(text: str) -> timedelta:
     """
     match = _EVERY_RE.match(text.strip())
     if match is None or int(match.group(1)) == 0:
-        raise ConfigError(f"--every {text!r}: expected a positive number with a unit s, m or h, such as 15m")
+        raise ConfigError(f"{where} {text!r}: expected a positive number with a unit s, m or h, such as 15m")
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
-def check_at(text: str) -> str:
-    """Validate a daily ``HH:MM`` time (the machine's local time)."""
+def check_at(text: str, where: str = "--at") -> str:
+    """Validate a daily ``HH:MM`` time (the machine's local time); ``where`` names it in the error."""
     if not _AT_RE.match(text.strip()):
-        raise ConfigError(f"--at {text!r}: expected a time of day HH:MM, such as 06:30")
+        raise ConfigError(f"{where} {text!r}: expected a time of day HH:MM, such as 06:30")
     return text.strip()
 
 
