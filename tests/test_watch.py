@@ -217,3 +217,36 @@ def test_serve_watch_serves_a_dropped_seed_and_stops_on_sigterm(site) -> None:
     until(lambda: "V živo" in served(), "the dropped seed, served")
     assert server.stop() == 0
     assert "Traceback" not in server.text()
+
+
+def test_if_the_notifications_stop_full_scans_stand_in(tmp_path, monkeypatch, caplog) -> None:
+    import threading
+
+    import watchfiles
+
+    from seedfeed import watch
+    from seedfeed.build import Report
+    from seedfeed.scheduler import Stop
+
+    def broken(*args: object, **kwargs: object) -> Iterator[set[tuple[int, str]]]:
+        raise OSError(28, "inotify watch limit reached")
+        yield set()  # a generator, like watchfiles.watch
+
+    monkeypatch.setattr(watchfiles, "watch", broken)
+    monkeypatch.setattr(watch, "DEAF_EVERY", 0.05)
+    builds: list[object] = []
+    stop = Stop()
+
+    def build(names: object) -> Report:
+        builds.append(names)
+        if len(builds) >= 3:
+            stop.event.set()
+        return Report(1, 1, 1, 0, 0, 0, (), ())
+
+    watcher = watch.Watch(tmp_path, None, build, lambda: None, stop)
+    runner = threading.Thread(target=watcher.run)
+    runner.start()
+    runner.join(timeout=TIMEOUT)
+    assert not runner.is_alive()
+    assert builds[:3] == [None, None, None]  # the first build, then full scans
+    assert "file notifications stopped (OSError" in caplog.text

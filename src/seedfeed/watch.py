@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 #: How often a file that is still being written is looked at again.
 SETTLE_POLL = 0.05
+#: Without notifications (they stopped) and without ticks: a full build this often, in seconds.
+DEAF_EVERY = 10.0
 #: Longest a file still being written holds back the other changes of its batch, in seconds.
 HOLD = 1.0
 #: Longest a burst is gathered before its first build (watchfiles' debounce), in ms.
@@ -146,6 +148,8 @@ class Watch:
     builds: int = 0
     failures: int = 0
     _queue: queue.Queue[tuple[float, set[tuple[int, str]]]] = field(default_factory=queue.Queue)
+    _deaf: bool = False  # the notifications stopped: full scans stand in
+    _last: float = 0.0
 
     def __post_init__(self) -> None:
         self.seeds = Path(os.path.realpath(self.seeds))
@@ -177,11 +181,15 @@ class Watch:
                 self._build(names, first)
             if self.ticks is not None:
                 self.ticks.run_pending()
+            elif self._deaf and self.clock() - self._last >= DEAF_EVERY:
+                self._build(None, self.clock())
         thread.join(timeout=5)
 
     def _timeout(self, changes: Changes) -> float | None:
         if changes.seeds:
             return SETTLE_POLL
+        if self._deaf and self.ticks is None:
+            return max(DEAF_EVERY - (self.clock() - self._last), 0.0)
         idle = self.ticks.idle_seconds if self.ticks is not None else None
         return None if idle is None else max(idle, 0.0)
 
@@ -194,6 +202,7 @@ class Watch:
         while True:
             heard, batch = item
             if item == _STOP:
+                self._deaf = not self.stop.event.is_set()
                 return
             for _, path in batch:
                 target = self._where(path)
@@ -208,7 +217,7 @@ class Watch:
 
     def _build(self, names: Collection[str] | None, heard: float) -> None:
         self.builds += 1
-        start = self.clock()
+        start = self._last = self.clock()
         try:
             report = self.build(names)
         except Exception as exc:  # the loop must survive any stage failing
@@ -247,9 +256,12 @@ class Watch:
                 raise_interrupt=False,
             ):
                 self._queue.put((self.clock(), {(int(change), path) for change, path in batch}))
-        except Exception as exc:  # the ticks, if any, go on: say so
+        except Exception as exc:  # the ticks, or a full scan every DEAF_EVERY seconds, go on: say so
             log.error(
-                "file notifications stopped (%s: %s); only --every/--at ticks rebuild now", type(exc).__name__, exc
+                "file notifications stopped (%s: %s); the --every/--at ticks, else a full scan every %g s, rebuild now",
+                type(exc).__name__,
+                exc,
+                DEAF_EVERY,
             )
         finally:
             self._queue.put(_STOP)
