@@ -96,3 +96,10 @@ def test_day_only_seeds_of_one_day_share_published_but_never_updated() -> None:
     first, second = (entry_dates(DAY_START, s, None, None, later, times.take, day_only=True) for s in "ab")
     assert first.published == second.published == DAY_START
     assert (first.updated - DAY_START, second.updated - DAY_START) == (timedelta(0), timedelta(seconds=1))
+
+
+def test_undated_seeds_first_seen_by_one_build_share_published_but_never_updated() -> None:
+    times = UniqueTimes(lambda instant: False)
+    first, second = (entry_dates(None, s, None, None, NOW, times.take) for s in "ab")
+    assert first.published == second.published == NOW
+    assert second.updated - first.updated == timedelta(seconds=1)

@@ -410,7 +410,28 @@ def test_deploy_without_a_target_is_a_usage_error(tmp_path) -> None:
 
 @pytest.mark.parametrize("url", ["s3:/news", "news/feeds", "s3://N", "s3://ab", "https://news/feeds"])
 def test_a_target_that_is_not_an_s3_url_is_refused(url: str) -> None:
-    from seedfeed.errors import DeployError
+    from seedfeed.errors import ConfigError
 
-    with pytest.raises(DeployError, match="is not an S3 URL such as s3://bucket/prefix"):
+    with pytest.raises(ConfigError, match="is not an S3 URL such as s3://bucket/prefix"):
         Target.parse(url)
+
+
+def test_the_commands_say_what_they_deployed(tmp_path, s3, bucket, env, monkeypatch, capsys) -> None:
+    from seedfeed.cli import main
+
+    root = _site(tmp_path)
+    monkeypatch.chdir(root)
+    assert main(["build", "--to", f"s3://{bucket}/feeds"]) == 2  # --to alone deploys nothing: say so
+    assert "--to only applies with --deploy (or use 'seedfeed deploy')" in capsys.readouterr().err
+    target = ["--to", f"s3://{bucket}/feeds", "--endpoint-url", s3.url]
+    assert main(["deploy", "--dry-run", *target]) == 6  # nothing built yet
+    assert main(["build", "--deploy", *target]) == 0
+    out = capsys.readouterr().out
+    count = len(published(root / "feeds"))
+    assert f"seedfeed: deploy to s3://{bucket}/feeds/: uploaded {count} object(s), deleted 0, 0 unchanged" in out
+    (root / "seeds" / "2024-03-01-nov.txt").write_text("Nov\nBesedilo.\n")
+    assert main(["build", "-q"]) == 0
+    assert main(["deploy", "--dry-run", *target]) == 0
+    out = capsys.readouterr().out
+    assert f"would upload s3://{bucket}/feeds/atom.xml\n" in out
+    assert s3.get(bucket, "feeds/atom.xml")[2] != (root / "feeds" / "atom.xml").read_bytes()  # nothing sent

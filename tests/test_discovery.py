@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from html import unescape
 from pathlib import Path
@@ -47,8 +48,8 @@ def test_the_browser_view_shows_lead_date_credits_and_related_links() -> None:
     time = article.find(".//time")
     assert (time.text, time.get("datetime")) == ("17. 9. 2023", "2023-09-17T00:00:00+00:00")  # a day, no time
     assert article.findall(".//p")[1].text_content().startswith("Severnokorejski voditelj Kim Jong Un")
-    credits = [(li.get("data-role"), li.text_content()) for li in article.iter("li") if li.get("data-role")]
-    assert credits == [("source", "Vir: Portal24"), ("photo", "Foto: Jackson Hink (X)")]
+    credits = [(li.get("data-roles"), li.text_content()) for li in article.iter("li") if li.get("data-roles")]
+    assert credits == [("source photo", "vir Foto: Jackson Hink X Portal24")]  # as the seed wrote it
     related = article.find(".//section[@class='related']")
     assert related.findtext("h3") == "Ne spreglejte…"  # the seed's own heading
     links = [(a.get("href"), a.text) for a in related.iter("a")]
@@ -108,8 +109,14 @@ def test_the_page_speaks_the_site_language_and_time_zone(language: str, note: st
 
 def test_every_source_shows_and_only_known_related_stories_are_links() -> None:
     page = html.document_fromstring(render_view([ARTICLE], Site(), "en", "atom.xml", "application/atom+xml", "News"))
-    credits = [li.text_content() for li in page.iter("li") if li.get("data-role")]
-    assert credits == ["Source: Reuters", "Source: AP", "Photo: Ana (STA)"]
+    credits = [li.text_content() for li in page.iter("li") if li.get("data-roles")]
+    assert credits == ["Source: Reuters", "Source: AP", "Photo: Ana (STA)"]  # no credit line: the page's labels
+    lined = replace(ARTICLE, credit_lines=("Quelle: Reuters, AP", "Bild: Ana/STA"))
+    page = html.document_fromstring(render_view([lined], Site(), "sl", "atom.xml", "application/atom+xml", "N"))
+    assert [li.text_content() for li in page.iter("li") if li.get("data-roles")] == [
+        "Quelle: Reuters, AP",
+        "Bild: Ana/STA",
+    ]
     related = page.find(".//section[@class='related']")
     assert [(li.text_content(), li.find("a") is not None) for li in related.iter("li")] == [
         ("Znana", True),

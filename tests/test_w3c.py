@@ -100,3 +100,23 @@ def test_the_validator_is_the_real_one_and_does_find_problems() -> None:
         f"{entry.format(n=1)}{entry.format(n=2)}</feed>"
     ).encode()
     assert [(m, e) for m, e, _ in w3c(feed, "https://example.org/f.xml")] == [("DuplicateUpdated", "updated")]
+
+
+def test_a_lone_archive_page_draws_the_one_warning_it_cannot_avoid(tmp_path) -> None:
+    """RFC 5005 gives the first and only archive page neither prev- nor next-archive; the validator
+    wants one of them or fh:complete (which would say the feed is complete: false). Documented."""
+    from seedfeed.config import load_config
+
+    (tmp_path / "seeds").mkdir()
+    for n in range(5):
+        (tmp_path / "seeds" / f"2024-01-0{n + 1}-n{n}.txt").write_text(f"N{n}\nBody.\n")
+    (tmp_path / "seedfeed.toml").write_text("[site]\nlimit = 3\npage_size = 3\n")
+    config = load_config(tmp_path / "seedfeed.toml")
+    build(config, now=NOW)  # 2 of 3 entries in the first and only page
+    found = w3c((config.out / "archive/1.atom.xml").read_bytes(), "https://example.org/feeds/archive/1.atom.xml")
+    assert [(message, element) for message, element, _ in found] == [("ArchiveIncomplete", "feed")]
+    for n in range(5, 8):  # a second page: the first links to it, the warning is gone
+        (tmp_path / "seeds" / f"2024-01-0{n + 1}-n{n}.txt").write_text(f"N{n}\nBody.\n")
+    build(config, now=NOW)
+    for name in ("archive/1.atom.xml", "archive/2.atom.xml"):
+        assert w3c((config.out / name).read_bytes(), f"https://example.org/feeds/{name}") == [], name

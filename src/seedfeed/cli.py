@@ -41,6 +41,14 @@ EXIT_BUSY = 4
 EXIT_STATE = 5
 EXIT_DEPLOY = 6
 
+_DEPLOY_EPILOG = """\
+exit codes:
+  0  deployed (or, with --dry-run, planned)
+  2  usage or configuration error: no --to, not an s3:// URL, a bad [deploy] table
+  6  the object storage refused (no such bucket, access denied, unknown or wrong credentials) or
+     could not be reached after retries; what is there stays consistent, the next deploy finishes
+"""
+
 if TYPE_CHECKING:
     import schedule
 
@@ -193,7 +201,9 @@ def _parser() -> argparse.ArgumentParser:
         "Only objects whose content changed are sent (content hashes, kept in a manifest object beside them), "
         "in an order that never breaks a reader: archive pages and topic feeds first, then the subscription "
         "feeds, then the JSON Feed, pages, OPML and index; deletions last. Each object gets its media type and "
-        "Cache-Control ([deploy] cache_control, archive_cache_control). Exit 6 when the storage refuses.",
+        "Cache-Control ([deploy] cache_control, archive_cache_control). Prints one line: what was uploaded, "
+        "deleted and left unchanged (with --dry-run, each object that would be).",
+        _DEPLOY_EPILOG,
     )
     deploy_cmd.add_argument("--out", type=Path, metavar="DIR", help="output directory to deploy (default: feeds)")
     deploy_cmd.add_argument("--dry-run", action="store_true", help="say what would be sent and deleted; send nothing")
@@ -241,13 +251,14 @@ def _command(
     parents: list[argparse.ArgumentParser],
     summary: str,
     description: str,
+    epilog: str = _EPILOG,
 ) -> argparse.ArgumentParser:
     return commands.add_parser(
         name,
         parents=parents,
         help=summary,
         description=textwrap.fill(description, 79),
-        epilog=_EPILOG,
+        epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
@@ -288,8 +299,16 @@ def _publisher(args: argparse.Namespace) -> Callable[..., Report]:
     Pings go out only once the change is visible where readers fetch it: after the deploy.
     """
 
+    deploying = getattr(args, "deploy", False)
+    given = [
+        flag
+        for flag, value in (("--to", args.to), ("--endpoint-url", args.endpoint_url), ("--gzip", args.gzip))
+        if value
+    ]
+    if given and not deploying:
+        raise ConfigError(f"{', '.join(given)} only applies with --deploy (or use 'seedfeed deploy')")
+
     def publish(config: Config, **options: Any) -> Report:
-        deploying = getattr(args, "deploy", False)
         report = build(config, wait=args.wait, announce=not deploying, **options)
         if deploying:
             _deploy(args, config)
@@ -304,16 +323,20 @@ def _deploy(args: argparse.Namespace, config: Config) -> None:
 
     settings = _deploy_settings(args, config)
     report = deploy(config.out, settings, dry_run=getattr(args, "dry_run", False))
-    verb = "would upload" if report.dry_run else "uploaded"
-    log.info(
-        "deploy to %s: %s %d object(s), %s %d, %d unchanged",
-        settings.to,
-        verb,
-        len(report.uploaded),
-        "would delete" if report.dry_run else "deleted",
-        len(report.deleted),
-        report.unchanged,
+    if report.dry_run and not args.quiet:
+        for name in report.uploaded:
+            print(f"would upload {settings.to}{name}")
+        for name in report.deleted:
+            print(f"would delete {settings.to}{name}")
+    line = (
+        f"deploy to {settings.to}: {'would upload' if report.dry_run else 'uploaded'} {len(report.uploaded)} "
+        f"object(s), {'would delete' if report.dry_run else 'deleted'} {len(report.deleted)}, "
+        f"{report.unchanged} unchanged"
     )
+    if args.command == "build" and not args.quiet:
+        print(f"seedfeed: {line}")  # beside the build's own summary line
+    else:
+        log.info("%s", line)
 
 
 def _deploy_settings(args: argparse.Namespace, config: Config) -> Any:

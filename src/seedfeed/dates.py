@@ -8,9 +8,10 @@
   makes it the time of the build that saw it.
 * No two entries share an ``updated`` (the W3C validator warns,
   ``DuplicateUpdated``): a taken instant moves on by whole seconds. That is
-  how an edit, or the second seed dated only by the same day, gets its own
-  ``updated`` (``00:00:00``, ``00:00:01``, … in the order the build reads
-  them); ``published`` keeps the day's start.
+  how an edit, the second seed dated only by the same day, or the second
+  undated seed a build first sees, gets its own ``updated`` (``00:00:00``,
+  ``00:00:01``, … in the order the build reads them); ``published`` keeps the
+  shared instant.
 * When the state was lost, the dates the published feeds hold are kept.
 """
 
@@ -89,7 +90,10 @@ def entry_dates(
     if before is None and recovered is not None:
         return Dates(first_seen, published, max(recovered[1], published), Change.RECOVERED)
     if before is None or not before.published:
-        return Dates(first_seen, published, unique(published) if day_only else published, Change.NEW)
+        # A time nobody gave (the day's start, or the build that first saw an undated seed) is
+        # shared by every seed it applies to: the tie-break keeps their updated unique.
+        tie = day_only or own is None
+        return Dates(first_seen, published, unique(published) if tie else published, Change.NEW)
     if before.sha256 == sha256:
         return Dates(first_seen, published, max(before.updated, published), Change.SAME)
     return Dates(first_seen, published, unique(max(now, published)), Change.EDITED)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import DeployError
+from .errors import ConfigError, DeployError
 from .serve import media_type
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class Target:
         """
         match = _TARGET.match(url.strip())
         if match is None:
-            raise DeployError(f"{url!r} is not an S3 URL such as s3://bucket/prefix")
+            raise ConfigError(f"{url!r} is not an S3 URL such as s3://bucket/prefix")
         prefix = (match.group(2) or "").strip("/")
         return cls(match.group(1), f"{prefix}/" if prefix else "")
 

@@ -8,8 +8,10 @@ subscription feed and each tag and source feed gets a page of its own
 answers a browser's ``Accept: text/html`` with it. No JavaScript.
 
 Every character of article text is escaped. The words of the page's own
-interface (the "this is a feed" note, the credit roles, the date format) come
-from the site language's lexicon; the article's words are shown as written.
+interface (the "this is a feed" note, the date format, the role of a credit
+that no credit line holds) come from the site language's lexicon; the
+article's words, its credit lines and related heading included, are shown as
+written.
 """
 
 from __future__ import annotations
@@ -117,14 +119,8 @@ def _entry(article: Article, site: Site, language: str, lexicon: Lexicon) -> str
         f'<p class="meta"><time datetime="{published.isoformat()}">{escape(when)}</time></p>',
         f"<p>{escape(article.lead)}</p>",
     ]
-    if article.credits:
-        credits = "".join(
-            f'<li data-role="{c.role}">{escape(lexicon.view[c.role])}: {escape(c.name)}'
-            + (f" ({escape(c.via)})" if c.via else "")
-            + "</li>"
-            for c in article.credits
-        )
-        parts.append(f'<ul class="credits">{credits}</ul>')
+    if article.credits or article.credit_lines:
+        parts.append(f'<ul class="credits">{_credits(article, lexicon)}</ul>')
     if article.related:
         heading = f"<h3>{escape(article.related_heading)}</h3>" if article.related_heading else ""
         stories = "".join(
@@ -134,3 +130,18 @@ def _entry(article: Article, site: Site, language: str, lexicon: Lexicon) -> str
         parts.append(f'<section class="related">{heading}<ul>{stories}</ul></section>')
     parts.append("</article>\n")
     return "\n".join(parts)
+
+
+def _credits(article: Article, lexicon: Lexicon) -> str:
+    """Each credit line as the seed wrote it (its roles in ``data-roles``); then any credit no line
+    holds (front matter ``author:``) with the page's own label for its role."""
+    items = []
+    for line in article.credit_lines:
+        roles = " ".join(dict.fromkeys(c.role for c in article.credits if c.name in line))
+        items.append(f'<li data-roles="{roles}">{escape(line)}</li>')
+    for credit in article.credits:
+        if not any(credit.name in line for line in article.credit_lines):
+            via = f" ({escape(credit.via)})" if credit.via else ""
+            label = escape(lexicon.view[credit.role])
+            items.append(f'<li data-roles="{credit.role}">{label}: {escape(credit.name)}{via}</li>')
+    return "".join(items)
