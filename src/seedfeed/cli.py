@@ -140,7 +140,10 @@ def _parser() -> argparse.ArgumentParser:
     target.add_argument("--gzip", action="store_true", help="store objects gzip-compressed (Content-Encoding: gzip)")
     deploying = argparse.ArgumentParser(add_help=False, parents=[target])
     deploying.add_argument(
-        "--deploy", action="store_true", help="after each build, deploy the output to object storage (see deploy)"
+        "--deploy",
+        action="store_true",
+        help="after each build, deploy the output to object storage (see deploy); --to, --endpoint-url and "
+        "--gzip apply only with it",
     )
     building = argparse.ArgumentParser(add_help=False, parents=[building, deploying])
 
@@ -168,9 +171,11 @@ def _parser() -> argparse.ArgumentParser:
         "Build once now, then on every tick; with --watch, also as soon as a seed file is added, changed, "
         "renamed or removed, or the configuration file changes (the operating system's file notifications: "
         "only the changed files are looked at, once each is closed and whole). --every/--at then add a full "
-        "scan on their ticks, a safety net. A failing build is logged and retried at the next change or tick; "
-        "the last good feeds stay. SIGINT or SIGTERM lets a running build finish, then exits 0; a second signal "
-        "exits at once (status 128 + signal number).",
+        "scan on their ticks, a safety net. One of --watch, --every or --at is needed (or [schedule] in "
+        "seedfeed.toml). Each build logs one line: what changed, the files rewritten, and its time (with "
+        "--watch, also the time from the change to the published feeds). A failing build is logged and retried "
+        "at the next change or tick; the last good feeds stay. SIGINT or SIGTERM lets a running build finish, "
+        "then exits 0; a second signal exits at once (status 128 + signal number).",
     )
     _tick_flags(schedule_cmd)
     schedule_cmd.set_defaults(run=_run_schedule)
@@ -239,7 +244,7 @@ def _tick_flags(command: argparse.ArgumentParser) -> None:
         action="store_true",
         help="rebuild as soon as a seed file or the configuration file changes (file notifications)",
     )
-    command.add_argument("--every", metavar="N[smh]", help="rebuild every N seconds, minutes or hours (15m)")
+    command.add_argument("--every", metavar="N[smh]", help="rebuild every N seconds, minutes or hours, e.g. 15m")
     command.add_argument(
         "--at", action="append", default=[], metavar="HH:MM", help="rebuild daily at this local time; may be repeated"
     )
