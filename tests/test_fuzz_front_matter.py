@@ -57,12 +57,17 @@ front_matter = st.fixed_dictionaries(
         "tags": st.lists(_line, max_size=5).map(", ".join),
         "title": _line,
         "author": _line,
+        "related": st.one_of(st.tuples(_line, urls).map(" | ".join), _line),
     },
 )
+#: Lines of a related block: titles and teasers, some ending in a URL (well-formed or not).
+related_block = st.lists(st.one_of(_line, st.tuples(_line, urls).map(" ".join), urls), max_size=4)
 
 
-def _seed(front: dict[str, str]) -> str:
+def _seed(front: dict[str, str], related: list[str]) -> str:
     lines = ["---", *(f"{key}: {value}" for key, value in front.items()), "---", "Naslov", "Besedilo članka."]
+    if related:
+        lines += ["Preberite tudi", *related]
     return "\n".join(lines) + "\n"
 
 
@@ -73,14 +78,14 @@ def _seed(front: dict[str, str]) -> str:
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-@given(front=front_matter)
-def test_any_front_matter_costs_at_most_its_own_seed(front: dict[str, str]) -> None:
+@given(front=front_matter, related=related_block)
+def test_any_front_matter_costs_at_most_its_own_seed(front: dict[str, str], related: list[str]) -> None:
     root = Path(tempfile.mkdtemp(prefix="seedfeed-fuzz-"))
     try:
         seeds = root / "seeds"
         seeds.mkdir()
         (seeds / "2024-01-01-dobra.txt").write_text(f"{GOOD}\nTo je dober članek.\n", encoding="utf-8")
-        (seeds / "2024-01-02-fuzz.txt").write_text(_seed(front), encoding="utf-8", errors="surrogatepass")
+        (seeds / "2024-01-02-fuzz.txt").write_text(_seed(front, related), encoding="utf-8", errors="surrogatepass")
         code = main(["build", "-q", "--seeds", str(seeds), "--out", str(root / "feeds")])
         assert code in (EXIT_OK, EXIT_REJECTED)
         for name in ("atom.xml", "rss.xml"):
