@@ -69,6 +69,21 @@ def test_a_topic_feed_goes_when_its_last_article_goes(make_config) -> None:
     assert "tags/ljubljana" not in (config.out / "index.html").read_text()
     assert "tags/ljubljana" not in (config.out / "feeds.opml").read_text()
     assert "tags/volitve.atom.xml" in report.written
+    assert {"tags/ljubljana.atom.xml", "tags/ljubljana.rss.xml", "tags/ljubljana.atom.html"} <= set(report.deleted)
+
+
+def test_the_summary_line_names_what_was_removed(make_config, capsys) -> None:
+    from seedfeed.cli import main
+
+    config = make_config()
+    corpus(config)
+    flags = ["build", "--seeds", str(config.seeds), "--out", str(config.out)]
+    assert main(flags) == 0
+    (config.seeds / "2024-01-01-a.txt").unlink()
+    capsys.readouterr()
+    assert main(flags) == 0
+    line = capsys.readouterr().out
+    assert "1 removed); wrote " in line and "; removed 8 archive pages and topic feeds in " in line
 
 
 def test_unchanged_topic_feeds_are_not_rewritten(make_config) -> None:

@@ -77,6 +77,7 @@ class Report:
     removed: int
     rejected: tuple[SeedError, ...]
     written: tuple[str, ...]
+    deleted: tuple[str, ...] = ()  # published files this build removed (a topic's last article went)
 
 
 def build(
@@ -194,8 +195,10 @@ def _build(
         missing = {Unit.page(k) for k in pages if not {fmt.document(Unit.page(k).name) for fmt in PAGED} <= on_disk}
         main_missing = not all((config.out / name).is_file() for name in FEED_FILES)
         written: list[str] = []
+        deleted: list[str] = []
         if dirty or main_missing or missing or owed is not None:
-            written = _publish_guarded(config, state, (owed or frozenset()) | missing, now, progress, rejected)
+            units = (owed or frozenset()) | missing
+            written, deleted = _publish_guarded(config, state, units, now, progress, rejected)
         else:
             log.debug("no article changed: nothing rendered, nothing written")
         articles = state.count()
@@ -213,6 +216,7 @@ def _build(
         removed=counts.removed,
         rejected=tuple(rejected),
         written=tuple(written),
+        deleted=tuple(deleted),
     )
 
 
@@ -339,7 +343,7 @@ class _Unpublishable(Exception):
 
 def _publish_guarded(
     config: Config, state: State, units: Set[Unit], now: datetime, progress: bool, rejected: list[SeedError]
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
     """:func:`_render_and_publish`, rejecting any article that makes a document fail, then the rest again.
 
     The second line of defence: parsing validates every field with the
@@ -395,7 +399,10 @@ def _culprits(articles: list[Article], site: Site) -> list[tuple[Article, str]]:
     return found
 
 
-def _render_and_publish(config: Config, state: State, units: Set[Unit], now: datetime, progress: bool) -> list[str]:
+def _render_and_publish(
+    config: Config, state: State, units: Set[Unit], now: datetime, progress: bool
+) -> tuple[list[str], list[str]]:
+    """Render and publish the documents of ``units`` (and the subscription feeds): (written, removed)."""
     from .discovery import discovery_documents
     from .feeds.entry import Documents  # feedgen is imported only by a build that renders
     from .feeds.html import render_view
@@ -490,7 +497,7 @@ def _render_and_publish(config: Config, state: State, units: Set[Unit], now: dat
     names = [fmt.document(unit.name) for unit in dropped for fmt in PAGED]
     gone = unpublish(config.out, [*names, *(view_name(n) for n in names), *OBSOLETE_FILES])
     log.debug("%d archive pages rendered; rewritten: %s; removed: %s", len(pages), written or "none", gone or "none")
-    return written
+    return written, gone
 
 
 #: From this many archive pages to render on, they are rendered and verified in worker processes.

@@ -378,7 +378,9 @@ def _run_build(args: argparse.Namespace) -> int:
             f"seedfeed: {report.entries} of {report.articles} articles in the feeds "
             f"({report.seeds} seed{'' if report.seeds == 1 else 's'}, {len(report.rejected)} rejected, "
             f"{report.new} new, "
-            f"{report.changed} changed, {report.removed} removed); wrote {files} in {config.out}"
+            f"{report.changed} changed, {report.removed} removed); wrote {files}"
+            + (f"; removed {_files(report.deleted)}" if report.deleted else "")
+            + f" in {config.out}"
         )
     return EXIT_REJECTED if report.rejected else EXIT_OK
 
