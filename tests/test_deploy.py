@@ -148,6 +148,7 @@ def test_a_second_deploy_sends_nothing(tmp_path, s3, bucket, env) -> None:
     deploy(config.out, _settings(s3, bucket))
     again = deploy(config.out, _settings(s3, bucket))
     assert (again.uploaded, again.deleted, again.unchanged) == ([], [], len(published(config.out)))
+    assert again.read == 0  # every file as it was uploaded (size, mtime, headers): none is read
 
 
 def test_one_new_article_sends_only_the_documents_it_changed(tmp_path, s3, bucket, env) -> None:
@@ -163,6 +164,7 @@ def test_one_new_article_sends_only_the_documents_it_changed(tmp_path, s3, bucke
     became_full = {"archive/3.atom.xml", "archive/3.rss.xml"}
     assert "archive/4.atom.xml" in written and not became_full & set(written)
     assert sorted(report.uploaded) == sorted({*written, *became_full}) and report.deleted == []
+    assert report.read == len(report.uploaded)  # only what is sent is read: the other files are not opened
     assert s3.get(bucket, "feeds/archive/3.atom.xml")[1]["cache-control"] == "public, max-age=86400"
     assert b"Nov \xc4\x8dlanek" in s3.get(bucket, "feeds/atom.xml")[2]
 

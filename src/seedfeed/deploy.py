@@ -109,6 +109,7 @@ class Report:
     deleted: list[str] = field(default_factory=list)
     unchanged: int = 0
     dry_run: bool = False
+    read: int = 0  # local files read (the others matched what was uploaded, by size, mtime and headers)
 
 
 def prepare(name: str, data: bytes, settings: Settings, newest_page: int | None) -> Upload:
@@ -117,14 +118,18 @@ def prepare(name: str, data: bytes, settings: Settings, newest_page: int | None)
     A full archive page (every page but the newest) gets the long
     ``archive_cache_control``: it changes only when one of its articles is edited.
     """
+    kind, cache, encoding = headers(name, settings, newest_page)
+    body = gzip_module.compress(data, compresslevel=9, mtime=0) if settings.gzip else data  # same bytes, same gzip
+    digest = hashlib.sha256(b"\0".join([body, kind.encode(), cache.encode(), (encoding or "").encode()])).hexdigest()
+    return Upload(name, body, kind, cache, encoding, digest)
+
+
+def headers(name: str, settings: Settings, newest_page: int | None) -> tuple[str, str, str | None]:
+    """(Content-Type, Cache-Control, Content-Encoding) of the object for the published file ``name``."""
     page = _ARCHIVE.match(name)
     full_page = page is not None and newest_page is not None and int(page.group(1)) < newest_page
     cache = settings.archive_cache_control if full_page else settings.cache_control
-    encoding = "gzip" if settings.gzip else None
-    body = gzip_module.compress(data, compresslevel=9, mtime=0) if settings.gzip else data  # same bytes, same gzip
-    kind = media_type(name)
-    digest = hashlib.sha256(b"\0".join([body, kind.encode(), cache.encode(), (encoding or "").encode()])).hexdigest()
-    return Upload(name, body, kind, cache, encoding, digest)
+    return media_type(name), cache, "gzip" if settings.gzip else None
 
 
 def rank(name: str) -> tuple[int, int, str]:
@@ -160,29 +165,48 @@ def plan_deploy(
 
 def published(out: Path) -> dict[str, bytes]:
     """Every published file of the output directory (not the lock, not temporary or hidden files)."""
+    return {name: path.read_bytes() for name, (path, _) in _local(out).items()}
+
+
+def _local(out: Path) -> dict[str, tuple[Path, list[int]]]:
+    """Every published file: its path and [size, mtime_ns], from a walk that reads no file."""
     files = {}
     for path in sorted(out.rglob("*")):
         relative = path.relative_to(out)
-        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
-            files[str(relative)] = path.read_bytes()
+        if not any(part.startswith(".") for part in relative.parts) and path.is_file():
+            info = path.stat()
+            files[str(relative)] = (path, [info.st_size, info.st_mtime_ns])
     return files
 
 
 def deploy(out: Path, settings: Settings, *, dry_run: bool = False, client: Any = None) -> Report:
-    """Upload ``out`` to ``settings.to``: only what changed, in the safe order; raises :class:`DeployError`."""
-    files = published(out)
+    """Upload ``out`` to ``settings.to``: only what changed, in the safe order; raises :class:`DeployError`.
+
+    A file whose size, mtime and headers are those it had when it was last
+    uploaded (recorded in the manifest) is not read again: the build never
+    rewrites an unchanged file, so a deploy after one new seed reads the few
+    files that build wrote, not the whole output.
+    """
+    files = _local(out)
     if not files:
         raise DeployError(f"{out}: nothing to deploy (run 'seedfeed build' first)")
     pages = [int(m.group(1)) for m in map(_ARCHIVE.match, files) if m]
     newest = max(pages, default=None)
-    uploads = [prepare(name, data, settings, newest) for name, data in files.items()]
     s3 = client or _client(settings)
     target = settings.to
     with _errors(target):
-        manifest = _manifest(s3, target)
+        manifest, seen = _manifest(s3, target)
         remote = _listing(s3, target)
+        uploads = []
+        for name, (path, stat) in files.items():
+            kind, cache, encoding = headers(name, settings, newest)
+            if name in remote and name in manifest and seen.get(name) == [*stat, kind, cache, encoding]:
+                uploads.append(Upload(name, b"", kind, cache, encoding, manifest[name]))  # as uploaded: not read
+            else:
+                uploads.append(prepare(name, path.read_bytes(), settings, newest))
         send, gone, unchanged = plan_deploy(uploads, manifest, remote)
-        report = Report(unchanged=unchanged, dry_run=dry_run)
+        report = Report(unchanged=unchanged, dry_run=dry_run, read=sum(1 for u in uploads if u.body))
+        recorded = {u.name: [*files[u.name][1], u.content_type, u.cache_control, u.encoding] for u in uploads}
         for upload in send:
             if not dry_run:
                 _put(s3, target, upload)
@@ -195,8 +219,8 @@ def deploy(out: Path, settings: Settings, *, dry_run: bool = False, client: Any 
                 manifest.pop(name, None)
             report.deleted.append(name)
             log.debug("%s %s%s", "would delete" if dry_run else "deleted", target, name)
-        if not dry_run and (send or gone):
-            _write_manifest(s3, target, manifest)
+        if not dry_run and (send or gone or any(seen.get(n) != r for n, r in recorded.items())):
+            _write_manifest(s3, target, manifest, recorded)
     return report
 
 
@@ -213,26 +237,32 @@ def _put(s3: Any, target: Target, upload: Upload) -> None:
     )
 
 
-def _manifest(s3: Any, target: Target) -> dict[str, str]:
-    """What the last deploy wrote: name → hash; empty when there is no manifest (or it is unreadable)."""
+def _manifest(s3: Any, target: Target) -> tuple[dict[str, str], dict[str, list[Any]]]:
+    """What the last deploy wrote: (name → hash, name → [size, mtime_ns, headers…] of the file it came from).
+
+    Both empty when there is no manifest, or it is unreadable.
+    """
     from botocore.exceptions import ClientError
 
     try:
         body = s3.get_object(Bucket=target.bucket, Key=target.prefix + MANIFEST)["Body"].read()
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-            return {}
+            return {}, {}
         raise
     try:
-        objects = json.loads(body)["objects"]
-        return {str(k): str(v) for k, v in objects.items()}
+        data = json.loads(body)
+        digests = {str(k): str(v) for k, v in data["objects"].items()}
+        seen = {str(k): list(v) for k, v in data.get("files", {}).items()}
+        return digests, seen
     except (ValueError, KeyError, TypeError, AttributeError):
         log.warning("%s%s is not a seedfeed manifest: every file is sent again", target, MANIFEST)
-        return {}
+        return {}, {}
 
 
-def _write_manifest(s3: Any, target: Target, manifest: dict[str, str]) -> None:
-    body = json.dumps({"version": 1, "objects": dict(sorted(manifest.items()))}, indent=0).encode()
+def _write_manifest(s3: Any, target: Target, manifest: dict[str, str], seen: dict[str, list[Any]]) -> None:
+    files = {name: seen[name] for name in sorted(manifest) if name in seen}
+    body = json.dumps({"version": 2, "objects": dict(sorted(manifest.items())), "files": files}, indent=0).encode()
     s3.put_object(
         Bucket=target.bucket,
         Key=target.prefix + MANIFEST,
