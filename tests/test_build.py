@@ -146,14 +146,20 @@ def test_related_stories_link_to_the_corpus_article_with_the_same_title(corpus, 
     assert next(link.href for link in other.links if link.rel == "related") == shipped.link
 
 
+def _seeds_dir(root: Path) -> Path:
+    """An empty seeds directory under ``root``, for a test that writes its own seeds."""
+    seeds = root / "seeds"
+    seeds.mkdir()
+    return seeds
+
+
 def _related_links(config) -> dict[str, list[str]]:
     entries = feedparser.parse(config.out / "atom.xml").entries
     return {e.id.rsplit(":", 1)[1]: [link.href for link in e.links if link.rel == "related"] for e in entries}
 
 
 def test_a_related_story_nobody_gave_a_url_for_is_not_linked(tmp_path, make_config) -> None:
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
+    seeds = _seeds_dir(tmp_path)
     (seeds / "2024-01-01-a.txt").write_text("A\nBody.\nRead also\nUnknown story\nIts teaser. Read more\n")
     config = make_config(seeds)
     build(config, now=NOW)
@@ -166,8 +172,7 @@ def test_a_related_story_nobody_gave_a_url_for_is_not_linked(tmp_path, make_conf
 
 
 def test_a_seed_s_own_url_wins_then_the_corpus_then_the_configured_pattern(tmp_path, make_config) -> None:
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
+    seeds = _seeds_dir(tmp_path)
     (seeds / "2024-01-01-a.txt").write_text(
         "A\nBody.\nRead also\nB story https://elsewhere.example/b\nC story\nTeaser.\nUnknown story\nTeaser.\n"
     )
@@ -183,8 +188,7 @@ def test_a_seed_s_own_url_wins_then_the_corpus_then_the_configured_pattern(tmp_p
 
 
 def test_every_credited_source_reaches_every_format(tmp_path, make_config) -> None:
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
+    seeds = _seeds_dir(tmp_path)
     (seeds / "2024-01-01-a.txt").write_text("A\nBody.\nSource: Reuters, AP\n")
     config = make_config(seeds)
     build(config, now=NOW)
@@ -283,8 +287,7 @@ def test_sibling_seed_directories_keep_separate_state(tmp_path) -> None:
 
 
 def test_entries_carry_the_site_author_unless_told_not_to(tmp_path, make_config) -> None:
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
+    seeds = _seeds_dir(tmp_path)
     (seeds / "2024-01-01-a.txt").write_text("A\nBody.\n")
     (seeds / "2024-01-02-b.txt").write_text("B\nBody.\nAvtor: Peter Kos\n")
     for entry_author, expected in ((True, ["Peter Kos", "Newsroom"]), (False, ["Peter Kos", None])):
@@ -298,8 +301,7 @@ def test_entries_carry_the_site_author_unless_told_not_to(tmp_path, make_config)
 def test_a_story_gets_its_link_everywhere_when_its_article_arrives_and_loses_it_when_it_goes(
     tmp_path, make_config
 ) -> None:
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
+    seeds = _seeds_dir(tmp_path)
     (seeds / "2024-01-01-a.txt").write_text("---\ntags: poplave\n---\nA\nBody.\nRead also\nLater story\nTeaser.\n")
     for n in range(3):  # newer articles push A into an archive page
         (seeds / f"2024-02-0{n + 1}-n{n}.txt").write_text(f"N{n}\nBody.\n")

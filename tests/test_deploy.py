@@ -22,7 +22,7 @@ import pytest
 from seedfeed.build import build
 from seedfeed.config import load_config
 from seedfeed.deploy import MANIFEST, Settings, Target, deploy, plan_deploy, prepare, published, rank
-from seedfeed.serve import media_type
+from seedfeed.feeds import media_type
 
 from .conftest import NOW
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from lxml import etree, html
 
 from seedfeed.build import build
-from seedfeed.feeds import FORMATS, PAGED, format_of
-from seedfeed.serve import media_type
+from seedfeed.feeds import FORMATS, PAGED, format_of, media_type
 
 from .conftest import NOW
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, DeployError
-from .serve import media_type
+from .feeds import media_type
 
 log = logging.getLogger(__name__)
 

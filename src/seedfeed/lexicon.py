@@ -35,6 +35,16 @@ class Lexicon:
     view: dict[str, str]
 
 
+#: The browser view's words in Croatian and Bosnian (Latin script); Serbian has its own, in Cyrillic.
+_SOUTH_SLAVIC_LATIN_VIEW = {
+    "author": "Autor",
+    "photo": "Foto",
+    "source": "Izvor",
+    "note": "Ovo je feed: kopirajte njegovu adresu u svoj čitač feedova.",
+    "date": "{d}. {m}. {Y}.",
+    "datetime": "{d}. {m}. {Y}. u {H}:{M}",
+}
+
 _SOUTH_SLAVIC_LABELS: dict[str, Role] = {
     "izvor": "source",
     "foto": "photo",
@@ -142,14 +152,7 @@ LEXICONS: tuple[Lexicon, ...] = (
                 "nije",
             ]
         ),
-        view={
-            "author": "Autor",
-            "photo": "Foto",
-            "source": "Izvor",
-            "note": "Ovo je feed: kopirajte njegovu adresu u svoj čitač feedova.",
-            "date": "{d}. {m}. {Y}.",
-            "datetime": "{d}. {m}. {Y}. u {H}:{M}",
-        },
+        view=_SOUTH_SLAVIC_LATIN_VIEW,
     ),
     Lexicon(
         language="sr",
@@ -236,14 +239,7 @@ LEXICONS: tuple[Lexicon, ...] = (
         stopwords=frozenset(
             ["je", "i", "u", "da", "se", "na", "za", "su", "koji", "od", "će", "iz", "ali", "šta", "kao", "bi"]
         ),
-        view={
-            "author": "Autor",
-            "photo": "Foto",
-            "source": "Izvor",
-            "note": "Ovo je feed: kopirajte njegovu adresu u svoj čitač feedova.",
-            "date": "{d}. {m}. {Y}.",
-            "datetime": "{d}. {m}. {Y}. u {H}:{M}",
-        },
+        view=_SOUTH_SLAVIC_LATIN_VIEW,
     ),
     Lexicon(
         language="en",

@@ -100,16 +100,15 @@ class Runner:
             self.failures += 1
             log.error("build failed, retrying at the next tick: %s: %s", type(exc).__name__, exc)
             return
-        log.info(
-            "tick: %d seen, %d new, %d changed, %d removed, %d rejected, %d files rewritten, %.2f s",
-            report.seeds,
-            report.new,
-            report.changed,
-            report.removed,
-            len(report.rejected),
-            len(report.written),
-            self.clock() - start,
-        )
+        log.info("tick: %d seen, %s, %.2f s", report.seeds, counts(report), self.clock() - start)
+
+
+def counts(report: Report) -> str:
+    """What a build changed, for its log line: ``1 new, 0 changed, 0 removed, 0 rejected, 6 files rewritten``."""
+    return (
+        f"{report.new} new, {report.changed} changed, {report.removed} removed, "
+        f"{len(report.rejected)} rejected, {len(report.written)} files rewritten"
+    )
 
 
 def run(scheduler: schedule.Scheduler, runner: Runner, stop: Stop) -> None:

@@ -34,7 +34,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .feeds import format_of
+from .feeds import format_of, media_type
 from .feeds.html import view_name
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -61,28 +61,6 @@ MAX_BODY = 64 * 1024
 _ACCEPT_BATCH = 100  # connections taken in per turn of waitress's loop (see _accept_batch)
 _FD_RESERVE = 256  # descriptors kept for what is not a connection: files served, a build's files, logging
 _ALLOWED = "GET, HEAD"
-_TYPES = {  # after the feed formats of the registry: the other files a build publishes
-    ".xml": "application/xml; charset=utf-8",
-    ".opml": "text/x-opml; charset=utf-8",
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8",
-}
-
-
-def media_type(name: str) -> str:
-    """The Content-Type of a published file.
-
-    >>> media_type("tags/volitve.atom.xml")
-    'application/atom+xml; charset=utf-8'
-    """
-    fmt = format_of(name)
-    if fmt is not None:
-        return f"{fmt.media_type}; charset=utf-8"
-    for suffix, kind in _TYPES.items():
-        if name.endswith(suffix):
-            return kind
-    return "application/octet-stream"
 
 
 @dataclass(frozen=True, slots=True)

@@ -201,7 +201,7 @@ def move_aside(path: Path, stamp: str) -> Path:
     return aside
 
 
-#: The listing each state database's snapshot holds, by path, as this process last committed it:
+#: The listing each state database's snapshot holds, by path, as this process last read or committed it:
 #: (generation, files). Used only while the database's generation still matches.
 _LISTINGS: dict[str, tuple[int, dict[str, tuple[int, int]]]] = {}
 #: Changed names kept beside the snapshot before it is written whole again.
@@ -266,7 +266,7 @@ class State:
         Read from one stored snapshot (``marshal``) and the few changes
         recorded since (``snapshot_delta``): at 100,000 seeds that is 30 ms,
         where building the same dictionary from the rows took 230 ms. A
-        process that wrote the snapshot last keeps it in memory (``--watch``
+        process that wrote or read the snapshot keeps it in memory (``--watch``
         builds again and again): one query for its generation, then no load.
         The dictionary returned must not be changed.
         """
@@ -286,6 +286,7 @@ class State:
                         files.pop(name, None)
                     else:
                         files[name] = (size, mtime)
+                _LISTINGS[self._key] = (found[1], files)  # the next look in this process loads nothing
                 return files, rejected
         return {name: (size, mtime) for name, (size, mtime, _) in self.files().items()}, rejected
 

@@ -34,7 +34,7 @@ from pathlib import Path
 import schedule
 
 from .build import Report
-from .scheduler import Stop
+from .scheduler import Stop, counts
 
 log = logging.getLogger(__name__)
 
@@ -226,14 +226,9 @@ class Watch:
             return
         what = "full scan" if names is None else f"{len(names)} file(s) changed"
         log.info(
-            "watch: %s; %d new, %d changed, %d removed, %d rejected, %d files rewritten; "
-            "build %.2f s, %.2f s from the change to the published feeds",
+            "watch: %s; %s; build %.2f s, %.2f s from the change to the published feeds",
             what,
-            report.new,
-            report.changed,
-            report.removed,
-            len(report.rejected),
-            len(report.written),
+            counts(report),
             self.clock() - start,
             self.clock() - heard,
         )

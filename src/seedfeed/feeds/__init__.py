@@ -106,3 +106,27 @@ def format_of(name: str) -> Format | None:
         if name == fmt.main or (fmt.paged and name.endswith(f".{fmt.kind}.xml")):
             return fmt
     return None
+
+
+_OTHER_TYPES = {  # after the feed formats of the registry: the other files a build publishes
+    ".xml": "application/xml; charset=utf-8",
+    ".opml": "text/x-opml; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+}
+
+
+def media_type(name: str) -> str:
+    """The Content-Type of a published file: one table for the server and the deploy.
+
+    >>> media_type("tags/volitve.atom.xml")
+    'application/atom+xml; charset=utf-8'
+    """
+    fmt = format_of(name)
+    if fmt is not None:
+        return f"{fmt.media_type}; charset=utf-8"
+    for suffix, kind in _OTHER_TYPES.items():
+        if name.endswith(suffix):
+            return kind
+    return "application/octet-stream"
