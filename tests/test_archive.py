@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 
 from seedfeed.build import build
-from seedfeed.verify import atom_schema, verify_feed
+from seedfeed.feeds.verify import atom_schema, verify_feed
 
 from .conftest import NOW
 

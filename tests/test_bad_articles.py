@@ -13,7 +13,7 @@ import pytest
 from seedfeed.build import build
 from seedfeed.cli import EXIT_REJECTED, main
 from seedfeed.codec import article_from_json, article_to_json
-from seedfeed.state import State
+from seedfeed.store.state import State
 
 from .conftest import NOW
 

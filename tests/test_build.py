@@ -11,9 +11,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from seedfeed import publish as publish_module
 from seedfeed.build import build
 from seedfeed.errors import ConfigError, PublishError
+from seedfeed.store import publish as publish_module
 
 from .conftest import GOLDEN, NOW
 

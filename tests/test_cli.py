@@ -133,7 +133,7 @@ def test_every_command_has_help_that_explains(command, capsys) -> None:
 
 
 def test_build_waits_for_a_running_build_then_exits_4(project, capsys) -> None:
-    from seedfeed.lock import build_lock
+    from seedfeed.store.lock import build_lock
 
     with build_lock(project / "feeds", wait=0):
         assert main(["build", "--wait", "0.2"]) == EXIT_BUSY

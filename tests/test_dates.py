@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from seedfeed.dates import Before, Change, UniqueTimes, entry_dates
+from seedfeed.plan.dates import Before, Change, UniqueTimes, entry_dates
 
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

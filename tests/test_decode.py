@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from seedfeed.decode import MAX_SEED_BYTES, decode
 from seedfeed.errors import SeedError
+from seedfeed.ingest.decode import MAX_SEED_BYTES, decode
 
 TEXT = "Čas je, da šef žge ćevape; đak 'Đuro' je vesel."
 

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 
 from seedfeed.build import build, load_seed
+from seedfeed.feeds.atomrss import feed_language, render_feeds
 from seedfeed.feeds.entry import assemble, envelope, render_fragments, render_page
+from seedfeed.feeds.names import MAIN, Page
 from seedfeed.model import Site
-from seedfeed.pages import MAIN, Page
-from seedfeed.render import feed_language, render_feeds
 
 from .conftest import NOW, SEEDS
 

@@ -18,7 +18,7 @@ import pytest
 
 from seedfeed.build import build
 from seedfeed.errors import SeedError
-from seedfeed.store.seeds import read_seed
+from seedfeed.ingest.seeds import read_seed
 
 SECRET = "root:x:0:0:secret-marker"
 GOOD = "2024-01-01-good.txt"

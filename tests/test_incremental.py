@@ -12,9 +12,9 @@ import feedparser
 import pytest
 
 from seedfeed import build as build_module
-from seedfeed import publish as publish_module
 from seedfeed.build import build
 from seedfeed.errors import PublishError
+from seedfeed.store import publish as publish_module
 
 from .conftest import NOW
 

@@ -11,7 +11,7 @@ from datetime import datetime
 import feedparser
 import pytest
 
-from seedfeed.jsonfeed import verify_json_feed
+from seedfeed.feeds.jsonfeed import verify_json_feed
 
 from .conftest import GOLDEN
 

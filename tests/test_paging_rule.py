@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from seedfeed.archive import archive_page, assign_pages, is_full
+from seedfeed.plan.archive import archive_page, assign_pages, is_full
 
 
 @pytest.mark.parametrize(

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from seedfeed.build import load_seed
-from seedfeed.credits import parse_credit_line
 from seedfeed.errors import SeedError
-from seedfeed.lexicon import LEXICONS, normalize, related_marker_languages
+from seedfeed.ingest.credits import parse_credit_line
+from seedfeed.ingest.lexicon import LEXICONS, normalize, related_marker_languages
+from seedfeed.ingest.parse import parse_seed
 from seedfeed.model import Credit, Site
-from seedfeed.parse import parse_seed
 
 from .conftest import SEEDS
 

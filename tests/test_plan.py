@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from seedfeed.plan import Plan, Unit, plan
+from seedfeed.plan.plan import Plan, Unit, plan
 
 LAST = {"a.txt": (10, 1), "b.txt": (20, 2), "c.txt": (30, 3)}
 

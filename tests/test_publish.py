@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from seedfeed.errors import PublishError
-from seedfeed.publish import SYNCFS_FROM, publish
+from seedfeed.store.publish import SYNCFS_FROM, publish
 
 
 def accept(name: str, data: bytes) -> None:
@@ -41,6 +41,6 @@ def test_a_document_that_fails_verification_replaces_nothing(tmp_path) -> None:
     ("count", "how"), [(SYNCFS_FROM - 1, "one fsync each"), (SYNCFS_FROM + 40, "one syncfs")], ids=["few", "many"]
 )
 def test_staged_files_are_made_durable_before_they_are_renamed(tmp_path, caplog, count, how) -> None:
-    caplog.set_level(logging.DEBUG, logger="seedfeed.publish")
+    caplog.set_level(logging.DEBUG, logger="seedfeed.store.publish")
     publish(tmp_path, [(f"archive/{n}.xml", b"x") for n in range(count)], accept)
     assert f"{count} staged files made durable with {how}" in caplog.text

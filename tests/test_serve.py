@@ -15,7 +15,8 @@ import feedparser
 import pytest
 
 from seedfeed.build import build
-from seedfeed.serve import FeedApp, close_server, create_server, media_type
+from seedfeed.feeds import media_type
+from seedfeed.serve import FeedApp, close_server, create_server
 
 from .conftest import NOW, SHIPPED_SEED
 

@@ -8,7 +8,7 @@ import feedparser
 from lxml import etree
 
 from seedfeed.build import build
-from seedfeed.verify import atom_schema
+from seedfeed.feeds.verify import atom_schema
 
 from .conftest import NOW, SHIPPED_SEED
 

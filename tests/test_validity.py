@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from seedfeed.verify import VerifyError, atom_schema, verify_feed
+from seedfeed.feeds.verify import VerifyError, atom_schema, verify_feed
 
 from .conftest import GOLDEN
 
@@ -47,7 +47,7 @@ def test_golden_atom_validates_against_the_relax_ng_schema() -> None:
 def test_schema_ships_inside_the_package() -> None:
     import seedfeed
 
-    assert (Path(seedfeed.__file__).parent / "schemas" / "atom.rng").is_file()
+    assert (Path(seedfeed.__file__).parent / "feeds" / "schemas" / "atom.rng").is_file()
 
 
 @pytest.mark.parametrize(("path", "kind"), [(ATOM, "atom"), (RSS, "rss")])
@@ -175,7 +175,7 @@ def test_verifier_rejects_rss_with_a_localised_date() -> None:
 
 
 def test_an_assembled_document_is_checked_for_what_its_parts_cannot_show() -> None:
-    from seedfeed.verify import VerifyError, verify_assembled
+    from seedfeed.feeds.verify import VerifyError, verify_assembled
 
     atom = b'<feed xmlns="http://www.w3.org/2005/Atom"><id>f</id>%s</feed>'
     entry = b"<entry><id>a</id><source><id>s</id></source></entry>"

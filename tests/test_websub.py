@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 
 from seedfeed.build import build
-from seedfeed.state import State
+from seedfeed.store.state import State
 
 from .conftest import NOW
 

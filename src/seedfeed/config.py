@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+from .ingest.parse import LANGUAGE_TAG
 from .model import Limits, Site
-from .parse import LANGUAGE_TAG
 
 DEFAULT_FILE = "seedfeed.toml"
 STATE_DIR = ".seedfeed"

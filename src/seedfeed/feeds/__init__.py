@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..pages import document_name
+from .names import document_name
 
 if TYPE_CHECKING:
     from ..model import Article, Site
@@ -25,25 +25,25 @@ Renderer = Callable[[Sequence["Article"], "Site", str], bytes]
 
 
 def _verify_atom(data: bytes, deep: bool) -> None:
-    from ..verify import verify_feed
+    from .verify import verify_feed
 
     verify_feed(data, "atom", deep=deep)
 
 
 def _verify_rss(data: bytes, deep: bool) -> None:
-    from ..verify import verify_feed
+    from .verify import verify_feed
 
     verify_feed(data, "rss", deep=deep)
 
 
 def _verify_json(data: bytes, deep: bool) -> None:
-    from ..jsonfeed import verify_json_feed
+    from .jsonfeed import verify_json_feed
 
     verify_json_feed(data)
 
 
 def _render_json(articles: Sequence[Article], site: Site, language: str) -> bytes:
-    from ..jsonfeed import render_json_feed
+    from .jsonfeed import render_json_feed
 
     return render_json_feed(articles, site, language)
 

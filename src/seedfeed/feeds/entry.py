@@ -21,10 +21,10 @@ from datetime import datetime
 from typing import Protocol
 
 from ..model import Article, Site
-from ..pages import MAIN, Page
-from ..render import render_feeds
-from ..verify import verify_assembled
 from . import PAGED
+from .atomrss import render_feeds
+from .names import MAIN, Page
+from .verify import verify_assembled
 
 ATOM_TAIL = b"</feed>\n"
 RSS_TAIL = b"  </channel>\n</rss>\n"
@@ -142,7 +142,7 @@ class Documents:
         self, articles: Sequence[Article], page: Page, empty_updated: datetime | None = None
     ) -> list[tuple[str, bytes]]:
         """Both documents of ``page`` holding ``articles``: ``[(file name, bytes)]``."""
-        from ..render import feed_language
+        from .atomrss import feed_language
 
         language = feed_language(articles, self.site)
         mine = {a.slug: self._kept[a.slug, language] for a in articles if (a.slug, language) in self._kept}

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from ..lexicon import BY_LANGUAGE, Lexicon
+from ..ingest.lexicon import BY_LANGUAGE, Lexicon
 from ..model import Article, Site
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

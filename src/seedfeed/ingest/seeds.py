@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..decode import MAX_SEED_BYTES
 from ..errors import ConfigError, SeedError
+from .decode import MAX_SEED_BYTES
 
 SEED_SUFFIX = ".txt"
 _PROC_FD = Path("/proc/self/fd")

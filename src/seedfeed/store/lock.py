@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import BusyError, StateError
+from ..errors import BusyError, StateError
 
 #: Seconds a build waits for another one to finish before giving up (``--wait``).
 DEFAULT_WAIT = 10.0

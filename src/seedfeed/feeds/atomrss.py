@@ -25,12 +25,12 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from . import __version__
+from .. import __version__
+from ..ingest.slug import slugify
+from ..model import Article, Site
+from . import ATOM, PAGED
 from .content import content_html
-from .feeds import ATOM, PAGED
-from .model import Article, Site
-from .pages import MAIN, Page, page_name
-from .slug import slugify
+from .names import MAIN, Page, page_name
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 ATOM_NS = "http://www.w3.org/2005/Atom"

@@ -12,7 +12,7 @@ import codecs
 import re
 from dataclasses import dataclass
 
-from .errors import SeedError
+from ..errors import SeedError
 
 MAX_SEED_BYTES = 1024 * 1024
 

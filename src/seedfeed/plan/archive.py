@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .pages import Page
+from ..feeds.names import Page
 
 
 def assign_pages(leaving: Iterable[str], sizes: Mapping[int, int], page_size: int) -> list[tuple[str, int]]:

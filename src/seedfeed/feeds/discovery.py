@@ -13,9 +13,9 @@ from html import escape
 
 from lxml import etree
 
-from .feeds import FORMATS, PAGED
-from .feeds.html import view_name
-from .model import Site
+from ..model import Site
+from . import FORMATS, PAGED
+from .html import view_name
 
 _MEDIA_TYPES = {fmt.kind: fmt.media_type for fmt in FORMATS}
 INDEX_FILE = "index.html"

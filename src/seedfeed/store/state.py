@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import StateError
-from .plan import Unit
+from ..errors import StateError
+from ..plan.plan import Unit
 
 SCHEMA_VERSION = 11
 _SCHEMA = """

@@ -34,8 +34,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .feeds import format_of, media_type
-from .feeds.html import view_name
+from ..feeds import format_of, media_type
+from ..feeds.html import view_name
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 Environ = dict[str, Any]

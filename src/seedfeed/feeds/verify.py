@@ -34,7 +34,7 @@ class VerifyError(ValueError):
 @cache
 def atom_schema() -> etree.RelaxNG:
     """The RELAX NG schema of RFC 4287 (Appendix B), shipped inside the package."""
-    source = files("seedfeed").joinpath("schemas/atom.rng").read_bytes()
+    source = files("seedfeed.feeds").joinpath("schemas/atom.rng").read_bytes()
     return etree.RelaxNG(etree.fromstring(source))
 
 

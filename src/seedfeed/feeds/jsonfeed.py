@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from ..model import Article, Site
 from .content import content_html
-from .model import Article, Site
 
 VERSION = "https://jsonfeed.org/version/1.1"
 JSON_FILE = "feed.json"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .content import content_html
-from .errors import SeedError
-from .model import Article, Limits
+from ..errors import SeedError
+from ..feeds.content import content_html
+from ..model import Article, Limits
 
 
 def within_limits(article: Article, limits: Limits, where: str) -> tuple[Article, list[str]]:

@@ -26,12 +26,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__, progress
-from .build import Report, announce, build, load_seed
-from .codec import article_to_dict
-from .config import Config, load_config
-from .errors import BusyError, ConfigError, DeployError, PublishError, SeedError, StateError
-from .lock import DEFAULT_WAIT
+from .. import __version__, progress
+from ..build import Report, announce, build, load_seed
+from ..codec import article_to_dict
+from ..config import Config, load_config
+from ..errors import BusyError, ConfigError, DeployError, PublishError, SeedError, StateError
+from ..store.lock import DEFAULT_WAIT
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -324,7 +324,7 @@ def _publisher(args: argparse.Namespace) -> Callable[..., Report]:
 
 
 def _deploy(args: argparse.Namespace, config: Config) -> None:
-    from .deploy import deploy
+    from ..deploy import deploy
 
     settings = _deploy_settings(args, config)
     report = deploy(config.out, settings, dry_run=getattr(args, "dry_run", False))
@@ -345,7 +345,7 @@ def _deploy(args: argparse.Namespace, config: Config) -> None:
 
 
 def _deploy_settings(args: argparse.Namespace, config: Config) -> Any:
-    from .deploy import Settings, Target
+    from ..deploy import Settings, Target
 
     table = config.deploy
     to = getattr(args, "to", None) or table.get("to")
@@ -387,7 +387,7 @@ def _run_build(args: argparse.Namespace) -> int:
 
 def _ticks(args: argparse.Namespace, config: Config) -> tuple[timedelta | None, tuple[str, ...]]:
     """``--every`` / ``--at`` from the flags, else from ``[schedule]``; flags replace the file's."""
-    from . import scheduler
+    from .. import scheduler
 
     every_text = args.every or (None if args.at else config.every)
     every = scheduler.parse_every(every_text, "--every" if args.every else "[schedule] every") if every_text else None
@@ -420,7 +420,7 @@ def _planned(
     ``fallback``: without ticks, a full build every :data:`FALLBACK_EVERY` (``--watch`` where there are no
     file notifications). ``build_with``: the build each tick runs (default: ``config``'s).
     """
-    from . import scheduler
+    from .. import scheduler
 
     every, at = _ticks(args, config)
     if not (every or at):
@@ -436,7 +436,7 @@ FALLBACK_EVERY = timedelta(seconds=10)
 
 
 def _run_schedule(args: argparse.Namespace) -> int:
-    from . import scheduler
+    from .. import scheduler
 
     config = load_config(args.config, seeds=args.seeds, out=args.out)
     if not (args.quiet or args.verbose):
@@ -462,8 +462,8 @@ def _run_schedule(args: argparse.Namespace) -> int:
 def _watching(args: argparse.Namespace, config: Config, stop: Any) -> Any:
     """The ``--watch`` loop (with the ``--every``/``--at`` ticks as its safety net), or ``None`` where the
     kernel gives no file notifications: a warning says so, and the ticks (or a scan every 10 s) stand in."""
-    from . import watch
-    from .config import DEFAULT_FILE
+    from .. import watch
+    from ..config import DEFAULT_FILE
 
     if not watch.notifications_available():
         log.warning(
@@ -495,8 +495,8 @@ def _watching(args: argparse.Namespace, config: Config, stop: Any) -> Any:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from . import scheduler
-    from .serve import FeedApp, run_server
+    from .. import scheduler
+    from ..serve.app import FeedApp, run_server
 
     config = load_config(args.config, seeds=args.seeds, out=args.out)
     app = FeedApp(config.out, max_age=config.max_age if args.max_age is None else args.max_age, title=config.site.title)

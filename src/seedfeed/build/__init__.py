@@ -23,27 +23,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from . import __version__
-from .archive import archive_page, assign_pages
-from .codec import article_from_json, article_to_json
-from .config import Config
-from .dates import Before, Change, UniqueTimes, entry_dates
-from .decode import decode
-from .errors import PublishError, SeedError, SeedfeedError, StateError
-from .feeds import FORMATS, PAGED, format_of
-from .feeds.html import view_name
-from .limits import within_limits
-from .lock import DEFAULT_WAIT, build_lock
-from .model import Article, RelatedStory, Site
-from .parse import parse_seed
-from .plan import Unit, plan
-from .progress import bar
-from .slug import slugify
-from .state import Ledger, Row, State, is_corrupt, move_aside, reason, unreadable
-from .store.seeds import Scan, read_seed, scan_changes, scan_seeds
+from .. import __version__
+from ..plan.archive import archive_page, assign_pages
+from ..codec import article_from_json, article_to_json
+from ..config import Config
+from ..plan.dates import Before, Change, UniqueTimes, entry_dates
+from ..ingest.decode import decode
+from ..errors import PublishError, SeedError, SeedfeedError, StateError
+from ..feeds import FORMATS, PAGED, format_of
+from ..feeds.html import view_name
+from ..ingest.limits import within_limits
+from ..store.lock import DEFAULT_WAIT, build_lock
+from ..model import Article, RelatedStory, Site
+from ..ingest.parse import parse_seed
+from ..plan.plan import Unit, plan
+from ..progress import bar
+from ..ingest.slug import slugify
+from ..store.state import Ledger, Row, State, is_corrupt, move_aside, reason, unreadable
+from ..ingest.seeds import Scan, read_seed, scan_changes, scan_seeds
 
 if TYPE_CHECKING:
-    from .store.record import Record
+    from ..store.record import Record
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -278,7 +278,7 @@ def _recover(config: Config, state: State) -> Record | None:
     """For a new state database beside published feeds: what the feeds say of their entries."""
     if not (config.out / "atom.xml").is_file():
         return None
-    from .store.record import read_record  # lxml: imported only by a build that recovers
+    from ..store.record import read_record  # lxml: imported only by a build that recovers
 
     record = read_record(config.out)
     state.add_pages(record.pages)
@@ -377,8 +377,8 @@ def _publish_guarded(
 
 def _culprits(articles: list[Article], site: Site) -> list[tuple[Article, str]]:
     """The articles that fail to render or verify in a feed of their own, with the reason."""
-    from .pages import MAIN
-    from .render import render_feeds
+    from ..feeds.names import MAIN
+    from ..feeds.atomrss import render_feeds
 
     found: list[tuple[Article, str]] = []
     for article in articles:
@@ -403,12 +403,12 @@ def _render_and_publish(
     config: Config, state: State, units: Set[Unit], now: datetime, progress: bool
 ) -> tuple[list[str], list[str]]:
     """Render and publish the documents of ``units`` (and the subscription feeds): (written, removed)."""
-    from .discovery import discovery_documents
-    from .feeds.entry import Documents  # feedgen is imported only by a build that renders
-    from .feeds.html import render_view
-    from .pages import MAIN, Page
-    from .publish import publish, unpublish
-    from .render import feed_language
+    from ..feeds.discovery import discovery_documents
+    from ..feeds.entry import Documents  # feedgen is imported only by a build that renders
+    from ..feeds.html import render_view
+    from ..feeds.names import MAIN, Page
+    from ..store.publish import publish, unpublish
+    from ..feeds.atomrss import feed_language
 
     site = config.site
     sizes = state.pages()
@@ -520,7 +520,7 @@ _worker_state: tuple[Path, State, dict[str, str | None]] | None = None  # a work
 def _render_page(task: _PageTask) -> tuple[int, list[tuple[str, bytes]]] | str:
     """In a worker: (entries, both documents of an archive page) rendered and verified; or why not."""
     global _worker_state
-    from .feeds.entry import Documents
+    from ..feeds.entry import Documents
 
     if _worker_state is None or _worker_state[0] != task.state:
         _worker_state = (task.state, State(task.state, readonly=True), {})
@@ -937,7 +937,7 @@ def announce(config: Config, written: Sequence[str]) -> None:
 
 def _announce(config: Config, written: Sequence[str]) -> None:
     """Ping the WebSub hub for every rewritten feed and every ping that failed before."""
-    from .websub import ping
+    from ..websub import ping
 
     assert config.site.hub
     with State(config.state) as state:
@@ -954,7 +954,7 @@ def _verify(name: str, data: bytes) -> None:
     if fmt is not None:
         fmt.verify(data, name == fmt.main)
         return
-    from .discovery import verify_discovery
+    from ..feeds.discovery import verify_discovery
 
     verify_discovery(name, data)
 

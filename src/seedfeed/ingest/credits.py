@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
+from ..model import Credit, Role
 from .lexicon import ALL_LABELS, LABEL_RE, PLATFORM_RE
-from .model import Credit, Role
 
 _SPLIT_RE = re.compile(r"\s*(?:[,;|·]|\s&\s)\s*")
 _TRIM = " \t,;|·–—-"

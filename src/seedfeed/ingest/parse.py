@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..errors import SeedError
+from ..model import Article, Credit, RelatedStory, Site
 from .credits import is_strong_credit_line, is_weak_credit_line, parse_credit_line
-from .errors import SeedError
 from .lexicon import LABEL_RE, LEXICONS, find_link_phrase, related_marker_languages
-from .model import Article, Credit, RelatedStory, Site
 from .slug import http_url, slugify
 
 FRONT_MATTER_KEYS = ("title", "date", "url", "author", "lang", "tags", "image", "related")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .model import Role
+from ..model import Role
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import PublishError
+from ..errors import PublishError
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .model import Article, RelatedStory
+from ..model import Article, RelatedStory
 
 
 def content_html(article: Article) -> str:
