@@ -98,7 +98,7 @@ def test_an_archive_page_rendered_in_a_worker_that_fails_costs_only_its_bad_arti
     import subprocess
     import sys
 
-    from seedfeed.build import PARALLEL_PAGES_FROM
+    from seedfeed.build.documents import PARALLEL_PAGES_FROM
 
     config = make_config(limit=1, page_size=1)  # one article per page: enough pages for the worker processes
     count = PARALLEL_PAGES_FROM + 4

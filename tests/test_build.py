@@ -13,7 +13,7 @@ import pytest
 
 from seedfeed.build import build
 from seedfeed.errors import ConfigError, PublishError
-from seedfeed.store import publish as publish_module
+from seedfeed.store.publish import Writer
 
 from .conftest import GOLDEN, NOW
 
@@ -201,19 +201,19 @@ def test_every_credited_source_reaches_every_format(tmp_path, make_config) -> No
     assert [c["name"] for c in item["_seedfeed"]["credits"] if c["role"] == "source"] == ["Reuters", "AP"]
 
 
-def test_failed_verification_leaves_the_previous_feeds_intact(corpus, make_config, monkeypatch) -> None:
+def test_failed_verification_leaves_the_previous_feeds_intact(corpus, make_config) -> None:
     config = make_config(corpus)
     build(config, now=NOW)
     before = _outputs(config)
     (corpus / "2024-09-01-new.txt").write_text("New\nBody.\n", encoding="utf-8")
 
-    def broken(out, documents, verify):
-        return real(out, ((name, data.replace(b"<title>", b"<title", 1)) for name, data in documents), verify)
+    class Corrupting(Writer):  # a document damaged between rendering and writing
+        def publish(self, out, documents, verify):
+            damaged = ((name, data.replace(b"<title>", b"<title", 1)) for name, data in documents)
+            return super().publish(out, damaged, verify)
 
-    real = publish_module.publish
-    monkeypatch.setattr(publish_module, "publish", broken)
     with pytest.raises(PublishError, match="failed verification"):
-        build(config, now=NOW)
+        build(config, now=NOW, writer=Corrupting())
     assert _outputs(config) == before
     assert not [p for p in config.out.iterdir() if p.name.startswith(".")], "temporary files left behind"
 

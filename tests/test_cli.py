@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -184,18 +185,41 @@ def test_state_database_is_private(project) -> None:
     assert oct((state / "seeds.sqlite3").stat().st_mode & 0o777) == "0o600"
 
 
-def test_every_exit_code_is_documented_in_the_readme_and_in_help(capsys) -> None:
-    from seedfeed import cli
+def _codes(row) -> str:
+    return ", ".join(str(code) for code in row.codes)
 
-    codes = sorted(value for name, value in vars(cli).items() if name.startswith("EXIT_"))
+
+def test_the_one_exit_code_table_is_the_readme_s(capsys) -> None:
+    from seedfeed.errors import EXIT_CODES
+
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     table = readme.split("### Exit codes", 1)[1].split("\n## ", 1)[0]
+    assert re.findall(r"^\| ([0-9][0-9, ]*) \|", table, re.MULTILINE) == [_codes(row) for row in EXIT_CODES]
     with pytest.raises(SystemExit):
-        main(["build", "--help"])
+        main(["--help"])
     help_text = capsys.readouterr().out
-    for code in codes:
-        assert f"\n| {code} |" in table, f"exit code {code} is not in the README's table"
-        assert f"\n  {code}  " in help_text, f"exit code {code} is not in --help"
+    for row in EXIT_CODES:
+        assert help_text.count(f"\n  {_codes(row)}  ") == 1, f"exit code {_codes(row)} is not in --help once"
+
+
+@pytest.mark.parametrize("command", ["build", "schedule", "serve", "deploy", "parse"])
+def test_each_command_s_help_lists_the_exit_codes_it_can_return(capsys, command) -> None:
+    from seedfeed.errors import EXIT_CODES
+
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    help_text = capsys.readouterr().out
+    for row in EXIT_CODES:
+        assert (f"\n  {_codes(row)}  " in help_text) == (command in row.commands), (command, row.codes)
+
+
+def test_every_error_carries_an_exit_code_from_the_table() -> None:
+    from seedfeed import errors
+
+    listed = {code for row in errors.EXIT_CODES for code in row.codes}
+    classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.SeedfeedError)]
+    assert len(classes) == 7
+    assert all(c.exit_code in listed for c in classes)
 
 
 def test_parse_into_a_closed_pipe_ends_quietly(tmp_path) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from seedfeed.build import load_seed
 from seedfeed.codec import article_from_json, article_to_dict, article_to_json
+from seedfeed.ingest.load import load_seed
 from seedfeed.model import Site
 
 from .conftest import SEEDS

@@ -9,6 +9,7 @@ import pytest
 
 from seedfeed.config import load_config
 from seedfeed.errors import ConfigError
+from seedfeed.feeds.atomrss import source_url
 from seedfeed.model import Limits
 
 
@@ -35,8 +36,8 @@ def test_file_values_and_paths_relative_to_the_file(tmp_path: Path) -> None:
     assert config.state == conf.parent / "st" / "db"
     assert config.site.base_url == "https://novice.example.si/"
     assert config.site.id_prefix == "tag:novice.example.si,2026:"
-    assert config.site.source_url("STA", "sta") == "https://www.sta.si/rss"
-    assert config.site.source_url("Portal24", "portal24") == "https://novice.example.si/feeds/sources/portal24.rss.xml"
+    assert source_url(config.site, "STA") == "https://www.sta.si/rss"
+    assert source_url(config.site, "Portal24") == "https://novice.example.si/feeds/sources/portal24.rss.xml"
 
 
 def test_seedfeed_toml_in_the_current_directory_is_read(tmp_path: Path) -> None:

@@ -8,10 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from seedfeed.build import build, load_seed
+from seedfeed.build import build
 from seedfeed.feeds.atomrss import feed_language, render_feeds
 from seedfeed.feeds.entry import assemble, envelope, render_fragments, render_page
 from seedfeed.feeds.names import MAIN, Page
+from seedfeed.ingest.load import load_seed
 from seedfeed.model import Site
 
 from .conftest import NOW, SEEDS

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from seedfeed.build import load_seed
 from seedfeed.errors import SeedError
 from seedfeed.ingest.credits import parse_credit_line
 from seedfeed.ingest.lexicon import LEXICONS, normalize, related_marker_languages
+from seedfeed.ingest.load import load_seed
 from seedfeed.ingest.parse import parse_seed
 from seedfeed.model import Credit, Site
 

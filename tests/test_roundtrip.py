@@ -8,7 +8,8 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from seedfeed.build import build, load_seed
+from seedfeed.build import build
+from seedfeed.ingest.load import load_seed
 from seedfeed.model import Site
 
 from .conftest import NOW, SHIPPED_SEED

@@ -32,15 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, DeployError
-from .feeds import media_type
+from .feeds import PAGED, media_type
+from .feeds.names import archive_number, is_topic
 
 log = logging.getLogger(__name__)
 
 MANIFEST = ".seedfeed-manifest.json"
 _TARGET = re.compile(r"^s3://([a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])(?:/(.*))?$")
-_ARCHIVE = re.compile(r"^archive/(\d+)\.")
-_TOPIC = ("tags/", "sources/")
-_SUBSCRIPTION = ("atom.xml", "rss.xml")
 #: S3 error codes that no retry can fix, and what to tell the operator.
 _PERMANENT = {
     "NoSuchBucket": "no such bucket",
@@ -126,8 +124,8 @@ def prepare(name: str, data: bytes, settings: Settings, newest_page: int | None)
 
 def headers(name: str, settings: Settings, newest_page: int | None) -> tuple[str, str, str | None]:
     """(Content-Type, Cache-Control, Content-Encoding) of the object for the published file ``name``."""
-    page = _ARCHIVE.match(name)
-    full_page = page is not None and newest_page is not None and int(page.group(1)) < newest_page
+    page = archive_number(name)
+    full_page = page is not None and newest_page is not None and page < newest_page
     cache = settings.archive_cache_control if full_page else settings.cache_control
     return media_type(name), cache, "gzip" if settings.gzip else None
 
@@ -138,12 +136,12 @@ def rank(name: str) -> tuple[int, int, str]:
     >>> sorted(["index.html", "atom.xml", "archive/1.atom.xml", "archive/2.rss.xml", "tags/x.rss.xml"], key=rank)
     ['archive/2.rss.xml', 'archive/1.atom.xml', 'tags/x.rss.xml', 'atom.xml', 'index.html']
     """
-    page = _ARCHIVE.match(name)
+    page = archive_number(name)
     if page is not None:
-        return (0, -int(page.group(1)), name)
-    if name.startswith(_TOPIC):
+        return (0, -page, name)
+    if is_topic(name):
         return (1, 0, name)
-    if name in _SUBSCRIPTION:
+    if name in {fmt.main for fmt in PAGED}:
         return (2, 0, name)
     return (3, 0, name)
 
@@ -190,7 +188,7 @@ def deploy(out: Path, settings: Settings, *, dry_run: bool = False, client: Any 
     files = _local(out)
     if not files:
         raise DeployError(f"{out}: nothing to deploy (run 'seedfeed build' first)")
-    pages = [int(m.group(1)) for m in map(_ARCHIVE.match, files) if m]
+    pages = [n for n in map(archive_number, files) if n is not None]
     newest = max(pages, default=None)
     s3 = client or _client(settings)
     target = settings.to

@@ -59,7 +59,7 @@ class Article:
     Soeder/dpa``); ``credits`` holds the same credits as structured data.
     ``day_only`` says the seed gave a day but no time of day: ``published``
     is then the start of that day until the date policy
-    (:mod:`seedfeed.dates`) knows better.
+    (:mod:`seedfeed.plan.dates`) knows better.
     """
 
     id: str
@@ -138,7 +138,3 @@ class Site:
     entry_author: bool = True
     sources: tuple[tuple[str, str], ...] = field(default=())
     limits: Limits = Limits()
-
-    def source_url(self, name: str, slug: str) -> str:
-        """The URL of a credited source's feed: configured, else our own per-source feed."""
-        return dict(self.sources).get(name) or f"{self.feeds_url}sources/{slug}.rss.xml"

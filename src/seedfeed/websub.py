@@ -9,8 +9,11 @@ from __future__ import annotations
 import logging
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from urllib.parse import urlencode
+
+from .config import Config
+from .store.state import State
 
 log = logging.getLogger(__name__)
 
@@ -32,3 +35,15 @@ def ping(hub: str, urls: Iterable[str], timeout: float = TIMEOUT) -> list[str]:
             log.error("WebSub hub %s: ping for %s failed (%s); will retry after the next build", hub, url, exc)
             failed.append(url)
     return failed
+
+
+def announce(config: Config, written: Sequence[str]) -> None:
+    """Ping the hub (if any) for every subscription feed in ``written``, and every ping that failed before."""
+    if not config.site.hub:
+        return
+    with State(config.state) as state:
+        feeds = {name for name in written if "/" not in name and name.endswith((".xml", ".json"))}
+        urls = sorted(state.pending_pings() | {f"{config.site.feeds_url}{name}" for name in feeds})
+        if urls:
+            state.set_pending_pings(ping(config.site.hub, urls))
+            state.commit()

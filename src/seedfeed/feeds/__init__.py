@@ -5,6 +5,13 @@ Every module that needs to know the formats asks :data:`FORMATS`: the build
 to list, with which media type) and the server (which ``Content-Type``). A
 new format is one module with its renderer and verifier, and one line here.
 
+Beside the registry: :mod:`.names` decides every published file's name;
+:mod:`.atomrss` renders Atom and RSS with feedgen, :mod:`.entry` renders
+each entry once and assembles documents from the fragments, :mod:`.jsonfeed`
+and :mod:`.html` (the browser views) and :mod:`.discovery` (index, OPML)
+render the rest, :mod:`.content` is an entry's HTML, :mod:`.verify` checks
+a document before it may be published.
+
 Nothing heavy is imported here: a build with nothing to do loads the
 registry without feedgen or feedparser.
 """
@@ -15,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .names import document_name
+from .names import INDEX_FILE, OPML_FILE, document_name, view_name
 
 if TYPE_CHECKING:
     from ..model import Article, Site
@@ -107,6 +114,15 @@ def format_of(name: str) -> Format | None:
             return fmt
     return None
 
+
+#: What every complete build has published: each format's subscription document, its browser view,
+#: and the discovery documents.
+FEED_FILES: tuple[str, ...] = (
+    *(fmt.main for fmt in FORMATS),
+    *(view_name(fmt.main) for fmt in FORMATS),
+    INDEX_FILE,
+    OPML_FILE,
+)
 
 _OTHER_TYPES = {  # after the feed formats of the registry: the other files a build publishes
     ".xml": "application/xml; charset=utf-8",

@@ -30,7 +30,7 @@ from ..ingest.slug import slugify
 from ..model import Article, Site
 from . import ATOM, PAGED
 from .content import content_html
-from .names import MAIN, Page, page_name
+from .names import MAIN, Page, page_name, source_feed
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -79,6 +79,11 @@ def render_feeds(
         name = page.name(kind)
         documents[name] = render(pretty=True, encoding="UTF-8", xml_declaration=True)
     return documents
+
+
+def source_url(site: Site, name: str) -> str:
+    """The URL of a credited source's feed: configured (``[sources]``), else our own per-source feed."""
+    return dict(site.sources).get(name) or f"{site.feeds_url}{source_feed(slugify(name))}"
 
 
 def _history(site: Site, page: Page, kind: str) -> list[tuple[str, str]]:
@@ -154,7 +159,7 @@ def _add_entry(fg: FeedGenerator, article: Article, site: Site, feed_lang: str) 
         fe.dc.dc_contributor(credit.name)
     sources = article.credits_by("source")
     if sources:
-        fe.source(url=site.source_url(sources[0].name, slugify(sources[0].name)), title=sources[0].name)
+        fe.source(url=source_url(site, sources[0].name), title=sources[0].name)
     for tag in article.tags:
         fe.category(term=tag, label=tag)
     fe.seedfeed.set(article, feed_lang)

@@ -15,11 +15,9 @@ from lxml import etree
 
 from ..model import Site
 from . import FORMATS, PAGED
-from .html import view_name
+from .names import ARCHIVE, INDEX_FILE, OPML_FILE, unit_name, view_name
 
 _MEDIA_TYPES = {fmt.kind: fmt.media_type for fmt in FORMATS}
-INDEX_FILE = "index.html"
-OPML_FILE = "feeds.opml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +83,9 @@ def discovery_documents(
         what = "tag" if kind == "tags" else "source"
         for fmt in PAGED:
             feeds.append(
-                Listed(f"{site.title}: {label} ({what}, {fmt.label})", fmt.document(f"{kind}/{key}"), fmt.kind)
+                Listed(f"{site.title}: {label} ({what}, {fmt.label})", fmt.document(unit_name(kind, key)), fmt.kind)
             )
-    archive = [fmt.document(f"archive/{number}") for number in pages for fmt in PAGED]
+    archive = [fmt.document(unit_name(ARCHIVE, str(number))) for number in pages for fmt in PAGED]
     return [
         (INDEX_FILE, render_index(site, feeds, archive)),
         (OPML_FILE, render_opml(site, feeds)),

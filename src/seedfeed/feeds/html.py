@@ -40,18 +40,6 @@ img { max-width: 100%; height: auto; }
 """
 
 
-def view_name(document: str) -> str:
-    """The browser view of a feed document: its name with ``.html`` for ``.xml`` or ``.json``.
-
-    >>> [view_name(n) for n in ("atom.xml", "feed.json", "tags/volitve.rss.xml")]
-    ['atom.html', 'feed.html', 'tags/volitve.rss.html']
-    """
-    stem = document.removesuffix(".xml").removesuffix(".json")
-    if stem == document:
-        raise ValueError(f"{document!r} is not a feed document")
-    return f"{stem}.html"
-
-
 def lexicon_for(language: str) -> Lexicon:
     """The lexicon of ``language`` (``sr-Latn`` → ``sr``), English when there is none."""
     return BY_LANGUAGE.get(language.split("-")[0].lower()) or BY_LANGUAGE["en"]

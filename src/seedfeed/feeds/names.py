@@ -1,8 +1,30 @@
-"""Where documents live: the subscription feeds and the RFC 5005 archive pages (no feedgen here)."""
+"""Every name of a published file, decided here and nowhere else (pure; no feedgen).
+
+* the subscription feeds: ``atom.xml``, ``rss.xml`` (and ``feed.json``, named
+  in the format registry, :data:`seedfeed.feeds.FORMATS`);
+* RFC 5005 archive page *k*, numbered from the oldest: ``archive/k.atom.xml``,
+  ``archive/k.rss.xml``;
+* a topic feed: ``tags/volitve.atom.xml``, ``sources/sta.rss.xml``;
+* a feed's browser view: its name ending ``.html`` (``tags/volitve.rss.html``);
+* discovery: ``index.html`` and ``feeds.opml``.
+
+Code that reads a name back (the deploy's order, the recovery of a lost
+state, the build's check for missing pages) asks :func:`archive_number` and
+:func:`is_topic`; nothing else re-derives a name with a pattern of its own.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+#: The directory of the RFC 5005 archive pages.
+ARCHIVE = "archive"
+#: The topic feeds' directories: one feed per tag, one per credited source.
+TOPIC_KINDS = ("tags", "sources")
+INDEX_FILE = "index.html"
+OPML_FILE = "feeds.opml"
+#: What older versions published and this one no longer does: removed by every build that publishes.
+OBSOLETE_FILES = ("feed.xsl",)  # the XSLT browser view, before browsers removed XSLT
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +50,15 @@ class Page:
         return f"{kind}.xml" if self.number is None else page_name(self.number, kind)
 
 
+#: The subscription feeds' page: no number, no topic.
+MAIN = Page()
+
+
+def unit_name(kind: str, key: str) -> str:
+    """``archive/3``, ``tags/volitve``: where a unit's documents live, without the format."""
+    return f"{kind}/{key}"
+
+
 def document_name(unit: str, kind: str) -> str:
     """``tags/volitve.rss.xml``: the file of an archive page or topic feed (``unit``) in format ``kind``."""
     return f"{unit}.{kind}.xml"
@@ -35,7 +66,44 @@ def document_name(unit: str, kind: str) -> str:
 
 def page_name(number: int, kind: str) -> str:
     """``archive/12.atom.xml``: the file of archive page ``number`` in format ``kind`` (atom, rss)."""
-    return document_name(f"archive/{number}", kind)
+    return document_name(unit_name(ARCHIVE, str(number)), kind)
 
 
-MAIN = Page()
+def source_feed(slug: str) -> str:
+    """``sources/sta.rss.xml``: our own feed of a credited source, the one an entry's ``<source>`` names."""
+    return document_name(unit_name("sources", slug), "rss")
+
+
+def view_name(document: str) -> str:
+    """The browser view of a feed document: its name with ``.html`` for ``.xml`` or ``.json``.
+
+    >>> [view_name(n) for n in ("atom.xml", "feed.json", "tags/volitve.rss.xml")]
+    ['atom.html', 'feed.html', 'tags/volitve.rss.html']
+    """
+    stem = document.removesuffix(".xml").removesuffix(".json")
+    if stem == document:
+        raise ValueError(f"{document!r} is not a feed document")
+    return f"{stem}.html"
+
+
+def archive_number(name: str) -> int | None:
+    """The page number of a published file of the archive (``archive/12.atom.xml`` → 12), else ``None``.
+
+    >>> [archive_number(n) for n in ("archive/12.atom.xml", "archive/3.rss.xml", "atom.xml", "archive/x.atom.xml")]
+    [12, 3, None, None]
+    """
+    folder, slash, rest = name.partition("/")
+    number, dot, _ = rest.partition(".")
+    if folder != ARCHIVE or not slash or not dot or not (number.isascii() and number.isdigit()):
+        return None
+    return int(number) if not number.startswith("0") else None
+
+
+def is_topic(name: str) -> bool:
+    """True for a published file of a topic feed (``tags/…``, ``sources/…``).
+
+    >>> is_topic("tags/volitve.rss.xml"), is_topic("archive/1.atom.xml")
+    (True, False)
+    """
+    folder, slash, _ = name.partition("/")
+    return bool(slash) and folder in TOPIC_KINDS

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from ..feeds.names import ARCHIVE, TOPIC_KINDS, unit_name
+
 Listing = Mapping[str, tuple[int, int]]  # seed file name → (size, mtime in ns)
 
 
@@ -32,28 +34,28 @@ class Unit:
 
     @classmethod
     def page(cls, number: int) -> Unit:
-        return cls("archive", str(number))
+        return cls(ARCHIVE, str(number))
 
     @classmethod
     def topic(cls, kind: str, key: str) -> Unit:
-        if kind not in ("tags", "sources"):
+        if kind not in TOPIC_KINDS:
             raise ValueError(f"unknown topic kind {kind!r}")
         return cls(kind, key)
 
     @classmethod
     def parse(cls, name: str) -> Unit:
         kind, _, key = name.partition("/")
-        return cls.page(int(key)) if kind == "archive" else cls.topic(kind, key)
+        return cls.page(int(key)) if kind == ARCHIVE else cls.topic(kind, key)
 
     @property
     def name(self) -> str:
         """Where its documents live, without the format: ``archive/3`` → ``archive/3.atom.xml``."""
-        return f"{self.kind}/{self.key}"
+        return unit_name(self.kind, self.key)
 
     @property
     def number(self) -> int | None:
         """The page number of an archive page, else ``None``."""
-        return int(self.key) if self.kind == "archive" else None
+        return int(self.key) if self.kind == ARCHIVE else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,20 @@ log = logging.getLogger(__name__)
 Verifier = Callable[[str, bytes], None]
 
 
+class Writer:
+    """Puts a build's documents on disk: :func:`publish` and :func:`unpublish`.
+
+    The build takes one as a parameter, so a test can give it a writer that
+    fails (a full disk, a verifier that rejects) without patching this module.
+    """
+
+    def publish(self, out: Path, documents: Iterable[tuple[str, bytes]], verify: Verifier) -> list[str]:
+        return publish(out, documents, verify)
+
+    def unpublish(self, out: Path, names: Iterable[str]) -> list[str]:
+        return unpublish(out, names)
+
+
 def publish(out: Path, documents: Iterable[tuple[str, bytes]], verify: Verifier) -> list[str]:
     """Write ``documents`` (``(name relative to out, bytes)`` pairs) into ``out``; return the names rewritten.
 

@@ -12,17 +12,17 @@ once). Streamed with ``iterparse``: memory stays flat for any archive size.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from lxml import etree
 
+from ..feeds.names import ARCHIVE, MAIN, archive_number, page_name
+
 log = logging.getLogger(__name__)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-_PAGE_RE = re.compile(r"^([1-9][0-9]*)\.atom\.xml$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,13 +48,14 @@ def read_record(out: Path) -> Record:
     An id found on an archive page keeps that page, even if the subscription
     feed also lists it: archive pages never change their entries.
     """
-    documents: list[tuple[int | None, Path]] = [(None, out / "atom.xml")]
+    documents: list[tuple[int | None, Path]] = [(None, out / MAIN.name("atom"))]
     pages: set[int] = set()
     try:
-        for path in (out / "archive").iterdir():
-            if match := _PAGE_RE.match(path.name):
-                pages.add(int(match.group(1)))
-                documents.append((int(match.group(1)), path))
+        for path in (out / ARCHIVE).iterdir():
+            number = archive_number(f"{ARCHIVE}/{path.name}")
+            if number is not None and f"{ARCHIVE}/{path.name}" == page_name(number, "atom"):
+                pages.add(number)
+                documents.append((number, path))
     except OSError:
         pass
     entries: dict[str, Entry] = {}

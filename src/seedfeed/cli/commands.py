@@ -1,0 +1,268 @@
+"""What each command does: parse its arguments, call one library function, print one summary line.
+
+Errors are not caught here: they carry their exit code to :func:`seedfeed.cli.main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import progress
+from ..build import Report, build
+from ..codec import article_to_dict
+from ..config import Config, load_config
+from ..errors import EXIT_OK, EXIT_REJECTED, ConfigError
+from ..ingest.load import load_seed
+from ..websub import announce
+
+if TYPE_CHECKING:
+    import schedule
+
+log = logging.getLogger("seedfeed")
+
+
+def _publisher(args: argparse.Namespace) -> Callable[..., Report]:
+    """What one publish is: a build, and with ``--deploy`` the deploy after it, then the WebSub pings.
+
+    Pings go out only once the change is visible where readers fetch it: after the deploy.
+    """
+
+    deploying = getattr(args, "deploy", False)
+    given = [
+        flag
+        for flag, value in (("--to", args.to), ("--endpoint-url", args.endpoint_url), ("--gzip", args.gzip))
+        if value
+    ]
+    if given and not deploying:
+        raise ConfigError(f"{', '.join(given)} only applies with --deploy (or use 'seedfeed deploy')")
+
+    def publish(config: Config, **options: Any) -> Report:
+        report = build(config, wait=args.wait, announce=not deploying, **options)
+        if deploying:
+            _deploy(args, config)
+            announce(config, report.written)
+        return report
+
+    return publish
+
+
+def _deploy(args: argparse.Namespace, config: Config) -> None:
+    from ..deploy import deploy
+
+    settings = _deploy_settings(args, config)
+    report = deploy(config.out, settings, dry_run=getattr(args, "dry_run", False))
+    if report.dry_run and not args.quiet:
+        for name in report.uploaded:
+            print(f"would upload {settings.to}{name}")
+        for name in report.deleted:
+            print(f"would delete {settings.to}{name}")
+    line = (
+        f"deploy to {settings.to}: {'would upload' if report.dry_run else 'uploaded'} {len(report.uploaded)} "
+        f"object(s), {'would delete' if report.dry_run else 'deleted'} {len(report.deleted)}, "
+        f"{report.unchanged} unchanged"
+    )
+    if args.command == "build" and not args.quiet:
+        print(f"seedfeed: {line}")  # beside the build's own summary line
+    else:
+        log.info("%s", line)
+
+
+def _deploy_settings(args: argparse.Namespace, config: Config) -> Any:
+    from ..deploy import Settings, Target
+
+    table = config.deploy
+    to = getattr(args, "to", None) or table.get("to")
+    if not to:
+        raise ConfigError("deploy needs --to s3://BUCKET[/PREFIX] (or [deploy] to in seedfeed.toml)")
+    return Settings(
+        to=Target.parse(to),
+        endpoint_url=getattr(args, "endpoint_url", None) or table.get("endpoint_url"),
+        region=table.get("region"),
+        gzip=bool(getattr(args, "gzip", False) or table.get("gzip", False)),
+        cache_control=table.get("cache_control", f"public, max-age={config.max_age}"),
+        archive_cache_control=table.get("archive_cache_control", "public, max-age=86400"),
+    )
+
+
+def run_deploy(args: argparse.Namespace) -> int:
+    config = load_config(args.config, out=args.out)
+    if not (args.quiet or args.verbose):
+        logging.getLogger("seedfeed").setLevel(logging.INFO)
+    _deploy(args, config)
+    return EXIT_OK
+
+
+def run_build(args: argparse.Namespace) -> int:
+    config = load_config(args.config, seeds=args.seeds, out=args.out)
+    report = _publisher(args)(config, progress=progress.wanted(args.quiet))
+    if not args.quiet:
+        files = _files(report.written)
+        print(
+            f"seedfeed: {report.entries} of {report.articles} articles in the feeds "
+            f"({report.seeds} seed{'' if report.seeds == 1 else 's'}, {len(report.rejected)} rejected, "
+            f"{report.new} new, "
+            f"{report.changed} changed, {report.removed} removed); wrote {files}"
+            + (f"; removed {_files(report.deleted)}" if report.deleted else "")
+            + f" in {config.out}"
+        )
+    return EXIT_REJECTED if report.rejected else EXIT_OK
+
+
+def _ticks(args: argparse.Namespace, config: Config) -> tuple[timedelta | None, tuple[str, ...]]:
+    """``--every`` / ``--at`` from the flags, else from ``[schedule]``; flags replace the file's."""
+    from .. import scheduler
+
+    every_text = args.every or (None if args.at else config.every)
+    every = scheduler.parse_every(every_text, "--every" if args.every else "[schedule] every") if every_text else None
+    at_from = "--at" if args.at else "[schedule] at"
+    at = tuple(scheduler.check_at(a, at_from) for a in (args.at or ([] if args.every else config.at)))
+    return every, at
+
+
+def _describe(every: timedelta | None, at: tuple[str, ...]) -> str:
+    parts = [f"every {every.total_seconds():g} s"] if every else []
+    return ", ".join([*parts, *(f"daily at {a}" for a in at)])
+
+
+def _files(written: Sequence[str]) -> str:
+    """``atom.xml, rss.xml``, or ``atom.xml, rss.xml and 398 archive pages and topic feeds`` for a long list."""
+    if not written:
+        return "nothing (feeds unchanged)"
+    main = [name for name in written if "/" not in name]
+    rest = len(written) - len(main)
+    if rest <= 4:
+        return ", ".join(written)
+    return ", ".join(main) + (" and " if main else "") + f"{rest} archive pages and topic feeds"
+
+
+def _planned(
+    args: argparse.Namespace, config: Config, *, fallback: bool = False, build_with: Any = None
+) -> tuple[Any, schedule.Scheduler, str] | None:
+    """The runner and scheduler of ``--every`` / ``--at`` (or ``[schedule]``), or ``None`` without ticks.
+
+    ``fallback``: without ticks, a full build every :data:`FALLBACK_EVERY` (``--watch`` where there are no
+    file notifications). ``build_with``: the build each tick runs (default: ``config``'s).
+    """
+    from .. import scheduler
+
+    every, at = _ticks(args, config)
+    if not (every or at):
+        if not fallback:
+            return None
+        every = FALLBACK_EVERY
+    runner = scheduler.Runner(build_with or (lambda: _publisher(args)(config)))
+    return runner, scheduler.make_scheduler(every, at, runner.tick), _describe(every, at)
+
+
+#: The full scan that stands in for file notifications where there are none, unless --every says otherwise.
+FALLBACK_EVERY = timedelta(seconds=10)
+
+
+def run_schedule(args: argparse.Namespace) -> int:
+    from .. import scheduler
+
+    config = load_config(args.config, seeds=args.seeds, out=args.out)
+    if not (args.quiet or args.verbose):
+        logging.getLogger("seedfeed").setLevel(logging.INFO)  # one line per tick is the point
+    stop = scheduler.Stop()
+    stop.install()
+    watching = _watching(args, config, stop) if args.watch else None
+    if watching is not None:
+        log.info("watching %s, building into %s", config.seeds, config.out)
+        watching.run()
+        log.info("stopped after %d build(s), %d of them failed", watching.builds, watching.failures)
+        return EXIT_OK
+    planned = _planned(args, config, fallback=args.watch)
+    if planned is None:
+        raise ConfigError("schedule needs --watch, --every or --at (or [schedule] every / at in seedfeed.toml)")
+    runner, plan, when = planned
+    log.info("scheduling builds of %s into %s %s", config.seeds, config.out, when)
+    scheduler.run(plan, runner, stop)
+    log.info("stopped after %d tick(s), %d of them failed", runner.ticks, runner.failures)
+    return EXIT_OK
+
+
+def _watching(args: argparse.Namespace, config: Config, stop: Any) -> Any:
+    """The ``--watch`` loop (with the ``--every``/``--at`` ticks as its safety net), or ``None`` where the
+    kernel gives no file notifications: a warning says so, and the ticks (or a scan every 10 s) stand in."""
+    from .. import watch
+    from ..config import DEFAULT_FILE
+
+    if not watch.notifications_available():
+        log.warning(
+            "file notifications are not available here: --watch falls back to a full scan on the --every/--at "
+            "ticks (every %g s when none is given)",
+            FALLBACK_EVERY.total_seconds(),
+        )
+        return None
+    current = [config]
+    publish = _publisher(args)
+    planned = _planned(args, config, build_with=lambda: publish(current[0]))
+
+    def reload() -> None:
+        try:
+            current[0] = load_config(args.config, seeds=args.seeds, out=args.out)
+            log.info("configuration file changed: settings reloaded")
+        except ConfigError as exc:
+            log.error("%s; keeping the previous settings", exc)
+
+    watch.ignore_lease_breaks()
+    return watch.Watch(
+        seeds=config.seeds,
+        config_file=Path(args.config) if args.config else Path(DEFAULT_FILE),
+        build=lambda names: publish(current[0], changed=names),
+        reload=reload,
+        stop=stop,
+        ticks=planned[1] if planned else None,
+    )
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from .. import scheduler
+    from ..serve import FeedApp, run_server
+
+    config = load_config(args.config, seeds=args.seeds, out=args.out)
+    app = FeedApp(config.out, max_age=config.max_age if args.max_age is None else args.max_age, title=config.site.title)
+    background: Callable[[threading.Event], None] | None = None
+    watching = _watching(args, config, None) if args.watch else None
+    planned = None if watching is not None else _planned(args, config, fallback=args.watch)
+    if watching is not None:
+
+        def background(stop: threading.Event) -> None:
+            watching.stop = scheduler.Stop(stop)
+            watching.run()
+
+        log.info("watching %s, building into %s", config.seeds, config.out)
+    elif planned is not None:
+        runner, plan, when = planned
+
+        def background(stop: threading.Event) -> None:
+            scheduler.run(plan, runner, scheduler.Stop(stop))
+
+        log.info("rebuilding %s from %s %s", config.out, config.seeds, when)
+    elif not config.out.is_dir():
+        log.warning("%s does not exist yet: run 'seedfeed build' or give --every", config.out)
+    if not (args.quiet or args.verbose):
+        logging.getLogger("seedfeed").setLevel(logging.INFO)
+    run_server(app, args.host or config.host, config.port if args.port is None else args.port, background=background)
+    return EXIT_OK
+
+
+def run_parse(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    article = load_seed(args.file, config.site).article
+    assert article is not None
+    data = article_to_dict(article)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for key, value in data.items():
+        print(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+    return EXIT_OK

@@ -1,0 +1,94 @@
+"""One seed file → its article: read, hash, decode, parse and bound it (in a parsing worker or in the build).
+
+Nothing here logs: a worker process's logging is not the one the command
+line set up, so warnings come back as lines (:attr:`Loaded.notes`) for the
+build to log, and a bad seed comes back as its reason, never as an exception
+that would cross the process boundary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import SeedError
+from ..model import Article, Site
+from .decode import decode
+from .limits import within_limits
+from .parse import parse_seed
+from .seeds import read_seed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One seed to load: its path, its size as listed, the settings, and the hash its published article has."""
+
+    path: Path
+    size: int
+    site: Site
+    known_sha: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What loading one seed gave: the SHA-256 of its bytes, and its article, or why it was rejected.
+
+    ``article`` and ``error`` both ``None``: the bytes hash to the known
+    value, so nothing was parsed. ``parsed`` says whether the parser ran
+    (the build counts reads and parses on its report).
+    """
+
+    sha: str
+    article: Article | None = None
+    error: tuple[str, int | None] | None = None
+    notes: tuple[str, ...] = ()
+    parsed: bool = False
+
+
+def load(task: Task) -> Loaded:
+    """Read, hash and, unless the bytes hash to ``task.known_sha``, parse one seed; never raises SeedError."""
+    sha = ""
+    try:
+        data = read_seed(task.path, task.size)
+        sha = hashlib.sha256(data).hexdigest()
+        if sha == task.known_sha:
+            return Loaded(sha)
+        article, notes = parse_bytes(data, task.path, task.site)
+        return Loaded(sha, article=article, notes=notes, parsed=True)
+    except SeedError as error:
+        return Loaded(sha, error=(error.reason, error.line), parsed=bool(sha))
+
+
+def parse_bytes(data: bytes, path: Path, site: Site) -> tuple[Article, tuple[str, ...]]:
+    """Decode, parse and bound one seed's bytes; the warnings come back as lines for the build to log."""
+    decoded = decode(data, str(path))
+    notes: list[str] = []
+    if decoded.legacy_encoding:
+        notes.append(f"{path}: not UTF-8; decoded as {decoded.legacy_encoding}")
+    if stray := decoded.stray:
+        more = f", and {stray.count - 1} more," if stray.count > 1 else ""
+        where = f"{path}:{stray.line}"
+        notes.append(
+            f"{where}: invalid UTF-8 byte 0x{stray.byte:02X} at byte {stray.offset}{more} replaced with U+FFFD"
+        )
+    if decoded.removed_controls:
+        notes.append(f"{path}: removed {decoded.removed_controls} control characters that XML forbids")
+    article = parse_seed(decoded.text, name=path.name, site=site, path=str(path))
+    article, cut = within_limits(article, site.limits, str(path))
+    return article, (*notes, *cut)
+
+
+def load_seed(path: Path, site: Site) -> Loaded:
+    """Read one seed file anywhere and parse it (``seedfeed parse``); raises :class:`SeedError`.
+
+    Its warnings are logged here: this runs in the command's own process.
+    """
+    data = read_seed(path, confined=False)
+    article, notes = parse_bytes(data, path, site)
+    for note in notes:
+        log.warning("%s", note)
+    return Loaded(hashlib.sha256(data).hexdigest(), article=article, notes=notes, parsed=True)
