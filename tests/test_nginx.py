@@ -23,7 +23,7 @@ from seedfeed.build import build
 
 from .conftest import NOW
 
-README = Path(__file__).parent.parent / "README.md"
+README = Path(__file__).parent.parent / "docs" / "serving.md"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # Chromium's
 READER = "application/atom+xml,application/rss+xml,application/xml;q=0.9,*/*;q=0.1"  # feedparser's, shortened
