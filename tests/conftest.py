@@ -1,8 +1,10 @@
-"""Shared fixtures: the test seed corpus, a fixed clock, a site, and ``--update-golden``."""
+"""Shared fixtures and helpers: the test seed corpus, a fixed clock, a site, ``--update-golden``,
+and :func:`require` for programs a fresh machine may lack."""
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +20,28 @@ GOLDEN = TESTS / "golden"
 PROJECT = TESTS.parent
 SHIPPED_SEED = PROJECT / "seeds" / "2023-09-17-kim-jong-un-zakljucil-obisk-rusije.txt"
 NOW = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
+
+#: The environment variable naming (comma-separated) the programs that must be there: CI sets it.
+REQUIRE = "SEEDFEED_REQUIRE"
+#: What :data:`REQUIRE` may name: the W3C validator (a wheel), Chromium and nginx (Debian packages).
+REQUIRABLE = frozenset({"w3c", "chromium", "nginx"})
+
+
+def require(name: str, available: bool, reason: str) -> None:
+    """Skip the calling test with ``reason`` unless ``available``; fail instead if ``$SEEDFEED_REQUIRE`` names ``name``.
+
+    A fresh machine without Chromium, nginx or the W3C validator still runs the
+    README's test command to the end, each missing program a stated skip; CI,
+    which installs them, names them so that it cannot pass by skipping.
+    """
+    required = {part.strip() for part in os.environ.get(REQUIRE, "").split(",") if part.strip()}
+    if unknown := required - REQUIRABLE:  # a typo must not quietly require nothing
+        pytest.fail(f"{REQUIRE} names {sorted(unknown)}; it may name {sorted(REQUIRABLE)}", pytrace=False)
+    if available:
+        return
+    if name in required:
+        pytest.fail(f"{reason}, and {REQUIRE} requires {name}", pytrace=False)
+    pytest.skip(reason)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
