@@ -1,11 +1,13 @@
 """Shared fixtures and helpers: the test seed corpus, a fixed clock, a site, ``--update-golden``,
-and :func:`require` for programs a fresh machine may lack."""
+:func:`require` for programs a fresh machine may lack, and :func:`wait_until` for every poll."""
 
 from __future__ import annotations
 
 import logging
 import os
 import shutil
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +27,8 @@ NOW = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
 REQUIRE = "SEEDFEED_REQUIRE"
 #: What :data:`REQUIRE` may name: the W3C validator (a wheel), Chromium and nginx (Debian packages).
 REQUIRABLE = frozenset({"w3c", "chromium", "nginx"})
+#: How long :func:`wait_until` waits by default: generous for a loaded CI machine.
+WAIT = 20.0
 
 
 def require(name: str, available: bool, reason: str) -> None:
@@ -42,6 +46,20 @@ def require(name: str, available: bool, reason: str) -> None:
     if name in required:
         pytest.fail(f"{reason}, and {REQUIRE} requires {name}", pytrace=False)
     pytest.skip(reason)
+
+
+def wait_until(condition: Callable[[], object], what: str, timeout: float = WAIT, poll: float = 0.01) -> float:
+    """Poll ``condition`` until it is true; the seconds that took. Fails naming ``what`` after ``timeout`` s.
+
+    An exception from ``condition`` (an assertion that a server process is
+    still alive, say) ends the wait at once.
+    """
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(poll)
+    return time.monotonic() - start
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -14,7 +14,6 @@ import re
 import shutil
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ import pytest
 
 from seedfeed.build import build
 
-from .conftest import NOW, require
+from .conftest import NOW, require, wait_until
 
 README = Path(__file__).parent.parent / "README.md"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # Chromium's
@@ -37,6 +36,15 @@ def documented_block() -> str:
     found = re.search(r"```nginx\n(.*?)```", section, re.DOTALL)
     assert found, "the README's nginx block is missing"
     return found.group(1)
+
+
+def accepts(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:``port``."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+    except OSError:
+        return False
+    return True
 
 
 def _free_port() -> int:
@@ -73,16 +81,13 @@ def nginx(corpus, make_config, tmp_path) -> Iterator[tuple[str, Path]]:
     assert "[warn]" not in check.stderr, check.stderr  # the documented block is clean, not merely accepted
     log = prefix / "error.log"
     server = subprocess.Popen([program, "-p", str(prefix), "-c", str(conf)], stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            assert server.poll() is None, log.read_text() if log.exists() else "nginx exited"
-            assert time.monotonic() < deadline, "nginx did not listen within 10 s"
-            time.sleep(0.05)
+
+    def listening() -> bool:
+        assert server.poll() is None, log.read_text() if log.exists() else "nginx exited"
+        return accepts(port)
+
     try:
+        wait_until(listening, f"nginx to listen on port {port}", 10)
         yield f"http://127.0.0.1:{port}", config.out
     finally:
         server.terminate()

@@ -11,30 +11,18 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import feedparser
 import pytest
 
-from .conftest import PROJECT, SHIPPED_SEED
+from .conftest import PROJECT, SHIPPED_SEED, wait_until
 
 sys.path.insert(0, str(PROJECT / "bench"))
 from kill_trials import descendants
 
 SEEDFEED = [sys.executable, "-m", "seedfeed"]
-DEADLINE = 15.0
-
-
-def wait_for(condition: Callable[[], bool], what: str, deadline: float = DEADLINE) -> float:
-    """Poll ``condition`` until true; return the seconds it took."""
-    start = time.monotonic()
-    while time.monotonic() - start < deadline:
-        if condition():
-            return time.monotonic() - start
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {deadline} s waiting for {what}")
+DEADLINE = 15.0  # for a process to exit once told to
 
 
 def entries(out: Path) -> dict[str, str]:
@@ -68,15 +56,15 @@ def test_schedule_follows_added_edited_and_deleted_seeds_and_stops_on_sigterm(tm
             [*SEEDFEED, "schedule", "--every", "1s", "--seeds", str(seeds), "--out", str(out)], stderr=stderr
         )
         try:
-            timings = {"first build": wait_for(lambda: len(entries(out)) == 1, "the first build")}
+            timings = {"first build": wait_until(lambda: len(entries(out)) == 1, "the first build")}
             (seeds / "2024-10-01-nova-novica.txt").write_text("Nova novica\nBesedilo.\n", encoding="utf-8")
-            timings["added"] = wait_for(lambda: "2024-10-01-nova-novica" in entries(out), "the added seed")
+            timings["added"] = wait_until(lambda: "2024-10-01-nova-novica" in entries(out), "the added seed")
             (seeds / "2024-10-01-nova-novica.txt").write_text("Popravljena novica\nBesedilo.\n", encoding="utf-8")
-            timings["edited"] = wait_for(
+            timings["edited"] = wait_until(
                 lambda: entries(out).get("2024-10-01-nova-novica") == "Popravljena novica", "the edit"
             )
             (seeds / "2024-10-01-nova-novica.txt").unlink()
-            timings["deleted"] = wait_for(lambda: "2024-10-01-nova-novica" not in entries(out), "the deletion")
+            timings["deleted"] = wait_until(lambda: "2024-10-01-nova-novica" not in entries(out), "the deletion")
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=DEADLINE) == 0
         finally:
@@ -98,7 +86,7 @@ def test_two_builds_at_once_both_end_with_a_documented_outcome(tmp_path: Path) -
     many_seeds(tmp_path / "seeds", 1500)
     config = write_config(tmp_path, limit=1500)
     first = subprocess.Popen([*SEEDFEED, "build", "-q", "--config", str(config)], stderr=subprocess.PIPE, text=True)
-    wait_for(lambda: (tmp_path / ".feeds.lock").exists(), "the first build to take the lock")
+    wait_until(lambda: (tmp_path / ".feeds.lock").exists(), "the first build to take the lock")
     impatient = subprocess.run(
         [*SEEDFEED, "build", "-q", "--wait", "0", "--config", str(config)], capture_output=True, text=True, check=False
     )
@@ -127,7 +115,7 @@ def test_kill_9_in_the_middle_of_a_build_leaves_the_previous_feeds_intact(tmp_pa
     many_seeds(seeds, 4000)
     process = subprocess.Popen([*SEEDFEED, "build", "-q", "--config", str(config)])
     try:
-        wait_for(lambda: any(p.name.endswith(".tmp") for p in out.iterdir()), "a temporary feed file", 60)
+        wait_until(lambda: any(p.name.endswith(".tmp") for p in out.iterdir()), "a temporary feed file", 60)
         os.kill(process.pid, signal.SIGKILL)
         assert process.wait(timeout=DEADLINE) == -signal.SIGKILL
     finally:
@@ -150,10 +138,10 @@ def test_a_second_signal_exits_at_once_without_partial_files(tmp_path: Path, sig
     with log.open("w") as stderr:
         process = subprocess.Popen([*SEEDFEED, "schedule", "--every", "1h"], cwd=tmp_path, stderr=stderr)
     try:
-        wait_for(lambda: out.exists() and any(p.name.endswith(".tmp") for p in out.iterdir()), "a temporary file", 60)
+        wait_until(lambda: out.exists() and any(p.name.endswith(".tmp") for p in out.iterdir()), "a temporary file", 60)
         process.send_signal(signum)
         # The same signal twice before the handler runs is delivered once: wait for the first to land.
-        wait_for(lambda: "received: finishing the current build" in log.read_text(), "the first signal")
+        wait_until(lambda: "received: finishing the current build" in log.read_text(), "the first signal")
         process.send_signal(signum)
         assert process.wait(timeout=DEADLINE) == 128 + signum
     finally:
@@ -167,11 +155,11 @@ def test_a_build_killed_while_workers_parse_never_blocks_the_next_one(tmp_path: 
     many_seeds(tmp_path / "seeds", 3000)  # more than PARALLEL_FROM: parsed in worker processes
     write_config(tmp_path, limit=50)
     build = subprocess.Popen([*SEEDFEED, "build", "-q"], cwd=tmp_path)
-    wait_for(lambda: len(descendants(build.pid)) >= 2, "the fork server and a parsing worker")
+    wait_until(lambda: len(descendants(build.pid)) >= 2, "the fork server and a parsing worker")
     workers = descendants(build.pid)
     build.kill()
     build.wait()
     following = subprocess.run([*SEEDFEED, "build", "-q", "--wait", "0"], cwd=tmp_path, capture_output=True, text=True)
     assert following.returncode == 0, following.stderr
     assert len(entries(tmp_path / "feeds")) == 50
-    wait_for(lambda: not workers & descendants(1) - {os.getpid()}, "the orphaned workers to exit", 5)
+    wait_until(lambda: not workers & descendants(1) - {os.getpid()}, "the orphaned workers to exit", 5)
