@@ -16,6 +16,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from seedfeed.errors import BusyError
+from seedfeed.lock import build_lock
+
 from .conftest import PROJECT, SHIPPED_SEED, wait_until
 
 sys.path.insert(0, str(PROJECT / "bench"))
@@ -81,26 +84,57 @@ def test_schedule_follows_added_edited_and_deleted_seeds_and_stops_on_sigterm(tm
     assert feedparser.parse(str(out / "rss.xml")).bozo == 0
 
 
+def lock_held(out: Path) -> bool:
+    """Whether another process holds the build lock of ``out`` (the probe takes it for an instant if it is free)."""
+    try:
+        with build_lock(out, wait=0):
+            return False
+    except BusyError:
+        return True
+
+
+def stopped(process: subprocess.Popen[str]) -> bool:
+    """Whether ``process`` is stopped by a signal (state ``T`` in ``/proc``), not merely sent SIGSTOP."""
+    return Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T"
+
+
+def frozen_holding_the_lock(process: subprocess.Popen[str], out: Path) -> bool:
+    """Stop ``process``; true if it holds the build lock of ``out``, else continue it and return false."""
+    assert process.poll() is None, "the first build ended before it was seen holding the lock"
+    process.send_signal(signal.SIGSTOP)
+    wait_until(lambda: stopped(process), "the first build to stop")
+    if lock_held(out):
+        return True
+    process.send_signal(signal.SIGCONT)
+    return False
+
+
 @pytest.mark.slow
 def test_two_builds_at_once_both_end_with_a_documented_outcome(tmp_path: Path) -> None:
     many_seeds(tmp_path / "seeds", 1500)
-    config = write_config(tmp_path, limit=1500)
-    first = subprocess.Popen([*SEEDFEED, "build", "-q", "--config", str(config)], stderr=subprocess.PIPE, text=True)
-    wait_until(lambda: (tmp_path / ".feeds.lock").exists(), "the first build to take the lock")
-    impatient = subprocess.run(
-        [*SEEDFEED, "build", "-q", "--wait", "0", "--config", str(config)], capture_output=True, text=True, check=False
-    )
-    patient = subprocess.run(
-        [*SEEDFEED, "build", "-q", "--wait", "60", "--config", str(config)], capture_output=True, text=True, check=False
-    )
-    _, first_err = first.communicate(timeout=60)
-    assert first.returncode == 0, first_err
-    assert patient.returncode == 0
-    assert impatient.returncode in (0, 4)
-    if impatient.returncode == 4:
+    config, out = write_config(tmp_path, limit=1500), tmp_path / "feeds"
+    build = [*SEEDFEED, "build", "-q", "--config", str(config)]
+    first = subprocess.Popen(build, stderr=subprocess.PIPE, text=True)
+    patient: subprocess.Popen[str] | None = None
+    try:
+        # The first build is frozen while it holds the lock, so the others always meet a held lock.
+        wait_until(lambda: frozen_holding_the_lock(first, out), "the first build to hold the lock", poll=0.05)
+        impatient = subprocess.run([*build, "--wait", "0"], capture_output=True, text=True, check=False)
+        assert impatient.returncode == 4, impatient.stderr
         assert "another seedfeed build is running (waited 0 s); nothing was done" in impatient.stderr
+        patient = subprocess.Popen([*build, "--wait", "60"], stderr=subprocess.PIPE, text=True)
+        first.send_signal(signal.SIGCONT)
+        _, first_err = first.communicate(timeout=60)
+        _, patient_err = patient.communicate(timeout=90)
+    finally:
+        for process in (first, patient):
+            if process is not None and process.poll() is None:  # a failure above: stopped, or still running
+                process.kill()
+                process.communicate()
+    assert first.returncode == 0, first_err
+    assert patient.returncode == 0, patient_err
     for name in ("atom.xml", "rss.xml"):
-        parsed = feedparser.parse(str(tmp_path / "feeds" / name))
+        parsed = feedparser.parse(str(out / name))
         assert parsed.bozo == 0 and len(parsed.entries) == 1500
 
 
