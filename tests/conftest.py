@@ -1,9 +1,13 @@
-"""Shared fixtures: the test seed corpus, a fixed clock, a site, and ``--update-golden``."""
+"""Shared fixtures and helpers: the test seed corpus, a fixed clock, a site, ``--update-golden``,
+:func:`require` for programs a fresh machine may lack, and :func:`wait_until` for every poll."""
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +22,44 @@ GOLDEN = TESTS / "golden"
 PROJECT = TESTS.parent
 SHIPPED_SEED = PROJECT / "seeds" / "2023-09-17-kim-jong-un-zakljucil-obisk-rusije.txt"
 NOW = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
+
+#: The environment variable naming (comma-separated) the programs that must be there: CI sets it.
+REQUIRE = "SEEDFEED_REQUIRE"
+#: What :data:`REQUIRE` may name: the W3C validator (a wheel), Chromium and nginx (Debian packages).
+REQUIRABLE = frozenset({"w3c", "chromium", "nginx"})
+#: How long :func:`wait_until` waits by default: generous for a loaded CI machine.
+WAIT = 20.0
+
+
+def require(name: str, available: bool, reason: str) -> None:
+    """Skip the calling test with ``reason`` unless ``available``; fail instead if ``$SEEDFEED_REQUIRE`` names ``name``.
+
+    A fresh machine without Chromium, nginx or the W3C validator still runs the
+    README's test command to the end, each missing program a stated skip; CI,
+    which installs them, names them so that it cannot pass by skipping.
+    """
+    required = {part.strip() for part in os.environ.get(REQUIRE, "").split(",") if part.strip()}
+    if unknown := required - REQUIRABLE:  # a typo must not quietly require nothing
+        pytest.fail(f"{REQUIRE} names {sorted(unknown)}; it may name {sorted(REQUIRABLE)}", pytrace=False)
+    if available:
+        return
+    if name in required:
+        pytest.fail(f"{reason}, and {REQUIRE} requires {name}", pytrace=False)
+    pytest.skip(reason)
+
+
+def wait_until(condition: Callable[[], object], what: str, timeout: float = WAIT, poll: float = 0.01) -> float:
+    """Poll ``condition`` until it is true; the seconds that took. Fails naming ``what`` after ``timeout`` s.
+
+    An exception from ``condition`` (an assertion that a server process is
+    still alive, say) ends the wait at once.
+    """
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(poll)
+    return time.monotonic() - start
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

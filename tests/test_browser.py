@@ -1,9 +1,11 @@
 """The browser view in a real browser: headless Chromium opens the feeds' URLs served from 127.0.0.1.
 
-Needs Debian's ``chromium`` (``.ci/run`` installs it with ``chromium-driver``
-when missing). Chromium is driven from its command line: ``--dump-dom``
-gives the page it shows, ``--screenshot`` the picture. It asks for
-``text/html`` and gets the page the build rendered; no XSLT runs anywhere.
+Needs Debian's ``chromium`` on ``PATH`` (``.ci/run`` installs it with
+``chromium-driver`` when missing); without it these tests are skipped with
+that reason, or fail when ``SEEDFEED_REQUIRE`` names ``chromium``. Chromium
+is driven from its command line: ``--dump-dom`` gives the page it shows,
+``--screenshot`` the picture. It asks for ``text/html`` and gets the page the
+build rendered; no XSLT runs anywhere.
 """
 
 from __future__ import annotations
@@ -22,9 +24,8 @@ from lxml import html
 from seedfeed.build import build
 from seedfeed.serve import FeedApp, close_server, create_server
 
-from .conftest import NOW
+from .conftest import NOW, require
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -35,6 +36,15 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@pytest.fixture
+def browser() -> str:
+    """The path of Chromium, found on ``PATH`` (Debian calls it ``chromium``, others ``chromium-browser``)."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    require("chromium", found is not None, "Chromium is not on PATH: apt-get install chromium chromium-driver")
+    assert found is not None
+    return found
 
 
 @pytest.fixture
@@ -49,11 +59,10 @@ def served(corpus, make_config) -> Iterator[tuple[str, Path]]:
     thread.join(timeout=5)
 
 
-def chromium(tmp_path: Path, *args: str) -> str:
-    assert Path(CHROMIUM).exists(), "Chromium is missing: apt-get install chromium chromium-driver (.ci/run does)"
+def chromium(browser: str, tmp_path: Path, *args: str) -> str:
     profile = tmp_path / "chromium-profile"
     result = subprocess.run(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
+        [browser, *FLAGS, f"--user-data-dir={profile}", *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -64,9 +73,9 @@ def chromium(tmp_path: Path, *args: str) -> str:
 
 
 @pytest.mark.parametrize("name", ["atom.xml", "rss.xml", "feed.json", "tags/volitve.atom.xml"])
-def test_chromium_shows_the_page_of_every_feed_url(served, tmp_path, name) -> None:
+def test_chromium_shows_the_page_of_every_feed_url(browser, served, tmp_path, name) -> None:
     base, out = served
-    dom = chromium(tmp_path, "--dump-dom", f"{base}/{name}")
+    dom = chromium(browser, tmp_path, "--dump-dom", f"{base}/{name}")
     page = html.document_fromstring(dom)
     text = page.text_content()
     assert "To je vir novic (feed): kopirajte njegov naslov v svoj bralnik novic." in text  # the site's language
@@ -79,9 +88,9 @@ def test_chromium_shows_the_page_of_every_feed_url(served, tmp_path, name) -> No
     assert "XSLT" not in text and page.find(".//script") is None
 
 
-def test_chromium_screenshot_of_the_browser_view(served, tmp_path) -> None:
+def test_chromium_screenshot_of_the_browser_view(browser, served, tmp_path) -> None:
     base, _ = served
     shot = tmp_path / "rss.png"
-    chromium(tmp_path, "--window-size=1000,1400", f"--screenshot={shot}", f"{base}/rss.xml")
+    chromium(browser, tmp_path, "--window-size=1000,1400", f"--screenshot={shot}", f"{base}/rss.xml")
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 20_000

@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from seedfeed.config import load_config
 from seedfeed.deploy import MANIFEST, Settings, Target, deploy, plan_deploy, prepare, published, rank
 from seedfeed.feeds import media_type
 
-from .conftest import NOW
+from .conftest import NOW, wait_until
 
 SECRET = "s3cr3t-never-logged"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_DEFAULT_REGION": "us-east-1"}
@@ -50,15 +49,15 @@ class S3Server:
             env={**os.environ, **env},
         )
         log.close()
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                assert self.process.poll() is None, "moto_server exited"
-                assert time.monotonic() < deadline, "moto_server did not listen within 30 s"
-                time.sleep(0.05)
+        wait_until(self.listening, f"moto_server to listen on port {self.port}", 30)
+
+    def listening(self) -> bool:
+        assert self.process.poll() is None, "moto_server exited"
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+        except OSError:
+            return False
+        return True
 
     def create_bucket(self, name: str) -> None:
         """A bucket anyone may read, as one behind a CDN is (a bucket policy: s3:GetObject for everyone)."""

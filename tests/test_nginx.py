@@ -1,8 +1,11 @@
-"""The README's nginx configuration, run in a real nginx: browsers get the pages, readers the feeds.
+"""The documented nginx configuration, run in a real nginx: browsers get the pages, readers the feeds.
 
-The server block is read from the README itself, so the documented
+The server block is read from docs/serving.md itself, so the documented
 configuration is the tested one. Needs Debian's ``nginx-light`` (``.ci/run``
-installs it); nginx runs in the foreground as one process, on 127.0.0.1.
+installs it) with ``nginx`` on ``PATH`` (Debian puts it in ``/usr/sbin``, which a
+non-root ``PATH`` may lack); without it these tests are skipped with that
+reason, or fail when ``SEEDFEED_REQUIRE`` names ``nginx``. nginx runs in the
+foreground as one process, on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ import re
 import shutil
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -21,20 +23,28 @@ import pytest
 
 from seedfeed.build import build
 
-from .conftest import NOW
+from .conftest import NOW, require, wait_until
 
 README = Path(__file__).parent.parent / "docs" / "serving.md"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # Chromium's
 READER = "application/atom+xml,application/rss+xml,application/xml;q=0.9,*/*;q=0.1"  # feedparser's, shortened
 
 
 def documented_block() -> str:
-    """The ```nginx block under "### Behind nginx" in the README."""
+    """The ```nginx block under "### Behind nginx" in docs/serving.md."""
     section = README.read_text(encoding="utf-8").split("### Behind nginx", 1)[1]
     found = re.search(r"```nginx\n(.*?)```", section, re.DOTALL)
-    assert found, "the README's nginx block is missing"
+    assert found, "the nginx block of docs/serving.md is missing"
     return found.group(1)
+
+
+def accepts(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:``port``."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+    except OSError:
+        return False
+    return True
 
 
 def _free_port() -> int:
@@ -45,7 +55,10 @@ def _free_port() -> int:
 
 @pytest.fixture
 def nginx(corpus, make_config, tmp_path) -> Iterator[tuple[str, Path]]:
-    assert Path(NGINX).exists(), "nginx is missing: apt-get install nginx-light (.ci/run does)"
+    program = shutil.which("nginx")
+    reason = "nginx is not on PATH (Debian: apt-get install nginx-light, and put /usr/sbin on PATH)"
+    require("nginx", program is not None, reason)
+    assert program is not None
     config = make_config(corpus)
     build(config, now=NOW)
     port = _free_port()
@@ -63,21 +76,18 @@ def nginx(corpus, make_config, tmp_path) -> Iterator[tuple[str, Path]]:
         f"daemon off;\nmaster_process off;\npid {prefix}/nginx.pid;\nerror_log {prefix}/error.log;\n"
         f"events {{}}\nhttp {{\n    include /etc/nginx/mime.types;\n    access_log off;\n{temps}{site}\n}}\n"
     )
-    check = subprocess.run([NGINX, "-t", "-p", str(prefix), "-c", str(conf)], capture_output=True, text=True)
+    check = subprocess.run([program, "-t", "-p", str(prefix), "-c", str(conf)], capture_output=True, text=True)
     assert check.returncode == 0 and "test is successful" in check.stderr, check.stderr
     assert "[warn]" not in check.stderr, check.stderr  # the documented block is clean, not merely accepted
     log = prefix / "error.log"
-    server = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(conf)], stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            assert server.poll() is None, log.read_text() if log.exists() else "nginx exited"
-            assert time.monotonic() < deadline, "nginx did not listen within 10 s"
-            time.sleep(0.05)
+    server = subprocess.Popen([program, "-p", str(prefix), "-c", str(conf)], stderr=subprocess.DEVNULL)
+
+    def listening() -> bool:
+        assert server.poll() is None, log.read_text() if log.exists() else "nginx exited"
+        return accepts(port)
+
     try:
+        wait_until(listening, f"nginx to listen on port {port}", 10)
         yield f"http://127.0.0.1:{port}", config.out
     finally:
         server.terminate()

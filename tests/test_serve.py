@@ -18,7 +18,7 @@ from seedfeed.build import build
 from seedfeed.feeds import media_type
 from seedfeed.serve import FeedApp, close_server, create_server
 
-from .conftest import NOW, SHIPPED_SEED
+from .conftest import NOW, SHIPPED_SEED, wait_until
 
 
 @pytest.fixture
@@ -285,15 +285,14 @@ def test_serve_command_builds_on_ticks_and_stops_on_sigterm(tmp_path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+    def served() -> bool:
+        assert process.poll() is None, "seedfeed serve exited"
+        return feedparser.parse(f"http://127.0.0.1:{port}/atom.xml").get("status") == 200
+
     try:
-        deadline = time.monotonic() + 15
-        parsed = None
-        while time.monotonic() < deadline:
-            parsed = feedparser.parse(f"http://127.0.0.1:{port}/atom.xml")
-            if parsed.get("status") == 200:
-                break
-            time.sleep(0.1)
-        assert parsed is not None and parsed.status == 200 and len(parsed.entries) == 1
+        wait_until(served, "the server to answer with the built feed", 15)
+        assert len(feedparser.parse(f"http://127.0.0.1:{port}/atom.xml").entries) == 1
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=15)
         assert process.returncode == 0, err

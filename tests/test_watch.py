@@ -1,7 +1,10 @@
 """``seedfeed schedule --watch``: real processes, real files, waiting on what can be observed.
 
-Every wait is bounded (``until``) and polls the published feeds; nothing
-sleeps longer than the behaviour under test needs.
+Every wait is bounded (``wait_until``) and polls the published feeds or the
+log; nothing sleeps for a fixed time. Where a test must show that something
+did *not* happen, a later change is the fence: notifications arrive in order,
+so once the watcher has published a change made afterwards, it has taken in
+everything before it.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,17 +21,7 @@ import pytest
 
 from seedfeed.watch import is_settled
 
-TIMEOUT = 20.0  # generous for a loaded CI machine; the latency figures come from bench/watch.py
-
-
-def until(condition: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> float:
-    """Wait for ``condition`` (polled every 10 ms); the seconds it took. Fails after ``timeout``."""
-    start = time.monotonic()
-    while not condition():
-        if time.monotonic() - start > timeout:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.01)
-    return time.monotonic() - start
+from .conftest import WAIT, wait_until
 
 
 def atom(site: Path) -> str:
@@ -52,7 +44,7 @@ class Watcher:
         with self.log.open("ab") as log:
             command = argv or (sys.executable, "-m", "seedfeed", "schedule", "--watch", *self.extra)
             self.process = subprocess.Popen(command, cwd=self.site, stdout=log, stderr=log)
-        until(lambda: "watch: full scan" in self.text() or "scheduling builds" in self.text(), "the first build")
+        wait_until(lambda: "watch: full scan" in self.text() or "scheduling builds" in self.text(), "the first build")
         return self
 
     def text(self) -> str:
@@ -64,7 +56,7 @@ class Watcher:
     def stop(self, signum: int = signal.SIGTERM) -> int:
         assert self.process is not None
         self.process.send_signal(signum)
-        return self.process.wait(timeout=TIMEOUT)
+        return self.process.wait(timeout=WAIT)
 
 
 @pytest.fixture
@@ -86,8 +78,8 @@ def watcher(site: Path) -> Iterator[Watcher]:
 
 def test_a_dropped_seed_is_published_and_the_log_says_how_fast(watcher, site) -> None:
     (site / "seeds" / "2026-11-26-nova.txt").write_text("Nova novica\nBesedilo.\n", encoding="utf-8")
-    until(lambda: "Nova novica" in atom(site), "the new seed in atom.xml")
-    until(lambda: watcher.builds() == 1, "one build")
+    wait_until(lambda: "Nova novica" in atom(site), "the new seed in atom.xml")
+    wait_until(lambda: watcher.builds() == 1, "one build")
     line = next(line for line in watcher.text().splitlines() if "file(s) changed" in line)
     assert "1 file(s) changed; 1 new" in line and "s from the change to the published feeds" in line
 
@@ -97,26 +89,32 @@ def test_an_edit_in_place_a_rename_over_and_a_delete_are_each_published(watcher,
     with seed.open("r+", encoding="utf-8") as file:  # an editor saving in place
         file.truncate(0)
         file.write("Popravljen naslov\nBesedilo.\n")
-    until(lambda: "Popravljen naslov" in atom(site), "the edit")
+    wait_until(lambda: "Popravljen naslov" in atom(site), "the edit")
     temporary = site / "seeds" / ".prvi.txt.swp"  # write to a temporary name, then rename over
     temporary.write_text("Zamenjan naslov\nBesedilo.\n", encoding="utf-8")
     temporary.replace(seed)
-    until(lambda: "Zamenjan naslov" in atom(site), "the rename over the seed")
+    wait_until(lambda: "Zamenjan naslov" in atom(site), "the rename over the seed")
     second = site / "seeds" / "2024-01-02-drugi.txt"
     second.write_text("Drugi članek\nBesedilo.\n", encoding="utf-8")
-    until(lambda: "Drugi članek" in atom(site), "a second seed")
+    wait_until(lambda: "Drugi članek" in atom(site), "a second seed")
     second.unlink()
-    until(lambda: "Drugi članek" not in atom(site), "the delete")
+    wait_until(lambda: "Drugi članek" not in atom(site), "the delete")
     assert "Zamenjan naslov" in atom(site)
 
 
 def test_a_rename_to_a_new_name_is_one_build(watcher, site) -> None:
     (site / "seeds" / "2024-01-01-prvi.txt").rename(site / "seeds" / "2024-01-01-preimenovan.txt")
-    until(lambda: "2024-01-01-preimenovan" in atom(site), "the renamed seed")
-    assert "2024-01-01-prvi<" not in atom(site)
-    until(lambda: watcher.builds() >= 1, "the build")
-    time.sleep(0.3)  # would a second build follow? (the settle poll is 50 ms)
-    assert watcher.builds() == 1, watcher.text()
+    wait_until(lambda: watcher.builds() >= 1, "the rename's build")
+    assert "2024-01-01-preimenovan" in atom(site) and "2024-01-01-prvi<" not in atom(site)
+    # Would a second build follow? Not a pause but a fence: a seed added after the rename is heard
+    # after it, so once its build is logged every notification of the rename has been taken in,
+    # as a build of its own (a third line) or within that one (more than 1 file changed).
+    (site / "seeds" / "2024-01-02-potem.txt").write_text("Potem\nBesedilo.\n", encoding="utf-8")
+    wait_until(lambda: watcher.builds() >= 2, "the build of the seed added after the rename")
+    builds = [line.split("watch: ", 1)[1] for line in watcher.text().splitlines() if "file(s) changed;" in line]
+    assert len(builds) == 2, watcher.text()
+    assert builds[0].startswith("2 file(s) changed; 1 new, 0 changed, 1 removed,"), builds
+    assert builds[1].startswith("1 file(s) changed; 1 new, 0 changed, 0 removed,"), builds
 
 
 def test_a_burst_of_500_is_a_handful_of_builds_and_every_seed_once(watcher, site) -> None:
@@ -125,36 +123,38 @@ def test_a_burst_of_500_is_a_handful_of_builds_and_every_seed_once(watcher, site
     for n in range(500):
         (staging / f"2025-03-{n % 28 + 1:02d}-val-{n:03d}.txt").write_text(f"Val {n}\nBesedilo {n}.\n")
     subprocess.run(["cp", *sorted(map(str, staging.iterdir())), str(site / "seeds")], check=True)
-    until(lambda: atom(site).count("<entry") == 501, "all 500 in atom.xml")
+    wait_until(lambda: atom(site).count("<entry") == 501, "all 500 in atom.xml")
     entries = feedparser.parse(atom(site)).entries
     assert len({e.id for e in entries}) == len(entries) == 501  # each once
     assert watcher.builds() <= 10, watcher.text()  # a handful, not 500
 
 
 def test_a_file_written_slowly_is_never_published_half(watcher, site) -> None:
-    seen_half = []
-    with (site / "seeds" / "2026-11-26-pocasi.txt").open("w", encoding="utf-8") as file:
-        for chunk in ("Počasen članek\nPrvi del.\n", "Drugi del.\n", "Tretji del.\n"):
+    seeds = site / "seeds"
+
+    def published(text: str) -> Callable[[], bool]:
+        return lambda: text in atom(site)
+
+    with (seeds / "2026-11-26-pocasi.txt").open("w", encoding="utf-8") as file:
+        for n, chunk in enumerate(("Počasen članek\nPrvi del.\n", "Drugi del.\n", "Tretji del.\n")):
             file.write(chunk)
             file.flush()
             os.fsync(file.fileno())
-            deadline = time.monotonic() + 0.4  # longer than the settle poll and the notification step
-            while time.monotonic() < deadline:
-                text = atom(site)
-                if "Počasen članek" in text and "Tretji del." not in text:
-                    seen_half.append(text)
-                time.sleep(0.01)
-    until(lambda: "Tretji del." in atom(site), "the whole article")
-    assert not seen_half
+            # Not a pause but a fence: a seed written after the chunk is heard after it, so once that
+            # seed is published the watcher has seen the half-written file and built without it.
+            (seeds / f"2026-11-2{n}-medtem.txt").write_text(f"Medtem {n}\nBesedilo.\n", encoding="utf-8")
+            wait_until(published(f"Medtem {n}"), f"the seed written after chunk {n + 1}")
+            assert "Počasen članek" not in atom(site)
+    wait_until(published("Tretji del."), "the whole article")
 
 
 def test_a_changed_configuration_file_is_applied(watcher, site) -> None:
     (site / "seedfeed.toml").write_text('[site]\ntitle = "Nove novice"\nlimit = 1000\n', encoding="utf-8")
-    until(lambda: "<title>Nove novice</title>" in atom(site), "the new title")
+    wait_until(lambda: "<title>Nove novice</title>" in atom(site), "the new title")
     (site / "seedfeed.toml").write_text("[site\n", encoding="utf-8")  # broken: the old settings stay
-    until(lambda: "keeping the previous settings" in watcher.text(), "the error line")
+    wait_until(lambda: "keeping the previous settings" in watcher.text(), "the error line")
     (site / "seeds" / "2026-11-26-po.txt").write_text("Po napaki\nBesedilo.\n", encoding="utf-8")
-    until(lambda: "Po napaki" in atom(site), "a seed after the broken configuration")
+    wait_until(lambda: "Po napaki" in atom(site), "a seed after the broken configuration")
     assert "<title>Nove novice</title>" in atom(site)
 
 
@@ -164,7 +164,7 @@ def test_a_watcher_killed_with_sigkill_catches_up_when_restarted(site) -> None:
     (site / "seeds" / "2026-11-26-medtem.txt").write_text("Medtem\nBesedilo.\n", encoding="utf-8")
     (site / "seeds" / "2024-01-01-prvi.txt").unlink()
     second = Watcher(site).start()  # the lock is free, the first build scans everything
-    until(lambda: "Medtem" in atom(site) and "Prvi članek" not in atom(site), "the catch-up")
+    wait_until(lambda: "Medtem" in atom(site) and "Prvi članek" not in atom(site), "the catch-up")
     assert second.stop() == 0
 
 
@@ -178,7 +178,7 @@ def test_without_file_notifications_a_warning_and_the_ticks_stand_in(site) -> No
     fallback = Watcher(site).start(sys.executable, "-c", script)
     assert "file notifications are not available here" in fallback.text()
     (site / "seeds" / "2026-11-26-tik.txt").write_text("Ob tiku\nBesedilo.\n", encoding="utf-8")
-    until(lambda: "Ob tiku" in atom(site), "the next tick's full scan")
+    wait_until(lambda: "Ob tiku" in atom(site), "the next tick's full scan")
     assert fallback.stop() == 0
 
 
@@ -212,9 +212,9 @@ def test_serve_watch_serves_a_dropped_seed_and_stops_on_sigterm(site) -> None:
         except OSError:
             return ""
 
-    until(lambda: "Prvi članek" in served(), "the server")
+    wait_until(lambda: "Prvi članek" in served(), "the server")
     (site / "seeds" / "2026-11-26-v-zivo.txt").write_text("V živo\nBesedilo.\n", encoding="utf-8")
-    until(lambda: "V živo" in served(), "the dropped seed, served")
+    wait_until(lambda: "V živo" in served(), "the dropped seed, served")
     assert server.stop() == 0
     assert "Traceback" not in server.text()
 
@@ -246,7 +246,7 @@ def test_if_the_notifications_stop_full_scans_stand_in(tmp_path, monkeypatch, ca
     watcher = watch.Watch(tmp_path, None, build, lambda: None, stop)
     runner = threading.Thread(target=watcher.run)
     runner.start()
-    runner.join(timeout=TIMEOUT)
+    runner.join(timeout=WAIT)
     assert not runner.is_alive()
     assert builds[:3] == [None, None, None]  # the first build, then full scans
     assert "file notifications stopped (OSError" in caplog.text
