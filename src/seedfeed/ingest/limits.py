@@ -18,7 +18,7 @@ from ..model import Article, Limits
 def within_limits(article: Article, limits: Limits, where: str) -> tuple[Article, list[str]]:
     """The article cut to ``limits``, and a warning for each cut; :class:`SeedError` if it must be rejected.
 
-    >>> from .model import RelatedStory
+    >>> from ..model import RelatedStory
     >>> a = Article("i", "s", "l", "t", "sl", ("p",), related=tuple(RelatedStory(f"R{n}") for n in range(3)))
     >>> cut, notes = within_limits(a, Limits(related=2), "x.txt")
     >>> [s.title for s in cut.related], notes
