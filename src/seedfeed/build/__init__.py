@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from .. import websub
 from ..config import Config
 from ..errors import SeedError, StateError
 from ..ingest.seeds import Scan
@@ -27,7 +28,6 @@ from ..store.health import is_corrupt, reason, set_aside, unreadable
 from ..store.lock import DEFAULT_WAIT, build_lock
 from ..store.publish import Writer
 from ..store.state import Ledger, State
-from .. import websub
 from .blame import Published, publish_guarded
 from .changes import Changes, archive_overflow, forget, record, recover
 from .fastpath import fingerprints, lacks_main, list_seeds, missing_pages, scan_digest, unchanged
@@ -147,7 +147,9 @@ def _plan(state: State, listing: Scan, settings_unchanged: bool) -> Plan:
 
 def _load(run: Run, state: State, listing: Scan, work: Plan) -> Changes:
     """Forget the seeds that went, read and record those to read, and store this build's listing."""
-    log.debug("%d seeds in %s, %d to read, %d gone", len(listing.files), run.config.seeds, len(work.read), len(work.drop))
+    log.debug(
+        "%d seeds in %s, %d to read, %d gone", len(listing.files), run.config.seeds, len(work.read), len(work.drop)
+    )
     recovered = recover(run.config, state) if state.is_new() else None
     gone = forget(state, work.drop)
     changes = record(run, state, work.read, listing.files, not work.everything, recovered)
@@ -208,4 +210,3 @@ def _report(run: Run, listing: Scan, articles: int, changes: Changes, published:
         read=changes.read,
         parsed=changes.parsed,
     )
-

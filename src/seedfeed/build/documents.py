@@ -1,0 +1,255 @@
+"""The documents a build publishes, each from a named producer, and publishing them as one set.
+
+Gather, then write: :class:`Producers` yields ``(file name, bytes)`` pairs
+(the subscription feeds and their views, the archive pages, the topic feeds
+and their views, the discovery documents) and the writer stages, verifies
+and renames them all or none (:mod:`seedfeed.store.publish`). feedgen is
+imported only by a build that renders.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Set
+from contextlib import closing
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from ..codec import article_from_json
+from ..errors import PublishError, SeedfeedError
+from ..feeds import FORMATS, PAGED, format_of
+from ..feeds.names import MAIN, OBSOLETE_FILES, Page, view_name
+from ..model import Article, Site
+from ..plan.archive import archive_page
+from ..plan.links import cited_titles, resolve_related
+from ..plan.plan import Unit
+from ..progress import bar
+from ..store.state import State
+from .run import Run
+from .workers import in_workers, workers
+
+log = logging.getLogger(__name__)
+
+Document = tuple[str, bytes]
+
+#: From this many archive pages to render on, they are rendered and verified in worker processes.
+PARALLEL_PAGES_FROM = 16
+#: Fragments kept for reuse within a build: the subscription and topic feeds share their newest entries.
+FRAGMENTS_KEPT = 1024
+
+
+class Unpublishable(Exception):
+    """A document failed to render or verify; ``articles`` are those it holds."""
+
+    def __init__(self, articles: list[Article], reason: str) -> None:
+        super().__init__(reason)
+        self.articles = articles
+        self.reason = reason
+
+
+class Links:
+    """Folded related-story title → the link of the corpus article with that title, asked once per build."""
+
+    def __init__(self, state: State, pattern: str | None) -> None:
+        self.state = state
+        self.pattern = pattern
+        self.known: dict[str, str | None] = {}
+
+    def resolve(self, stored: Iterable[str]) -> list[Article]:
+        """The stored articles (JSON) with their related stories linked; one query for the titles not yet asked."""
+        articles = [article_from_json(text) for text in stored]
+        wanted = cited_titles(articles) - self.known.keys()
+        if wanted:
+            found = self.state.links_for_titles(wanted)
+            self.known.update({key: found.get(key) for key in wanted})
+        return resolve_related(articles, self.known, self.pattern)
+
+
+class Producers:
+    """Every document of one build's ``units``, each kind from its own producer.
+
+    ``current`` holds the articles of the document being produced or
+    verified, so that a failure can be blamed on them (:mod:`.blame`).
+    """
+
+    def __init__(self, run: Run, state: State, units: Set[Unit]) -> None:
+        from ..feeds.entry import Documents
+
+        self.run = run
+        self.site = run.config.site
+        self.state = state
+        self.units = units
+        self.sizes = state.pages()
+        self.pages = sorted(u.number for u in units if u.number is not None)
+        counts = state.topic_counts()
+        self.listed = sorted(
+            (kind, key, label) for (kind, key), (label, n) in counts.items() if n >= self.site.topic_min
+        )
+        self.renderer = Documents(self.site, keep=FRAGMENTS_KEPT, store=state)
+        self.links = Links(state, self.site.related_url)
+        self.current: list[Article] = []
+
+    def documents(self) -> Iterator[Document]:
+        """Every document, in the order they are staged."""
+        entries = self._resolve(self.state.newest(self.site.limit))
+        if entries:
+            yield from self.subscription(entries)
+        else:
+            log.error("no seed could be published; the subscription feeds were left as they were")
+        yield from bar(self.archive(), total=2 * len(self.pages), label="pages rendered", enabled=self.run.progress)
+        yield from self.topics()
+        self.current.clear()
+        if entries:
+            yield from self.discovery()
+
+    def subscription(self, entries: list[Article]) -> Iterator[Document]:
+        """The subscription feeds of every format, and their browser views."""
+        from ..feeds.atomrss import feed_language
+
+        yield from self.renderer.render(entries, replace(MAIN, prev=max(self.sizes, default=None)))
+        for fmt in FORMATS:
+            if fmt.render is not None:
+                yield fmt.main, fmt.render(entries, self.site, feed_language(entries, self.site))
+        yield from self.views(entries, None, self.site.title)
+
+    def archive(self) -> Iterator[Document]:
+        """The archive pages of the units: in worker processes when there are many."""
+        if len(self.pages) < PARALLEL_PAGES_FROM or workers() < 2:
+            for number in self.pages:
+                articles = self._resolve(self.state.page_articles(number))
+                yield from self.renderer.render(articles, self._page(number), empty_updated=self.run.now)
+            return
+        # Each worker reads its page's articles from the state itself (committed before
+        # publishing), resolves, renders and verifies them: this process only publishes.
+        config = self.run.config
+        tasks = (PageTask(config.state, self.site, self._page(n), self.run.now) for n in self.pages)
+        with closing(in_workers(render_page, tasks)) as results:  # the pool ends here, even on a failure
+            for task, result in results:
+                if isinstance(result, str):
+                    assert task.page.number is not None
+                    raise Unpublishable(self._resolve(self.state.page_articles(task.page.number)), result)
+                self.renderer.documents += 1
+                self.renderer.entries += result[0]
+                yield from result[1]
+
+    def topics(self) -> Iterator[Document]:
+        """The tag and source feeds of the units that still have enough articles, and their views."""
+        for kind, key, label in self.listed:
+            unit = Unit.topic(kind, key)
+            if unit in self.units:
+                page = Page(topic=unit.name, label=label)
+                articles = self._resolve(self.state.topic_articles(kind, key, self.site.limit))
+                yield from self.renderer.render(articles, page)
+                yield from self.views(articles, page.topic, f"{self.site.title}: {label}")
+
+    def views(self, articles: list[Article], unit: str | None, title: str) -> Iterator[Document]:
+        """The browser view of each format's document of ``unit`` (the subscription feeds when ``None``)."""
+        from ..feeds.atomrss import feed_language
+        from ..feeds.html import render_view
+
+        language = feed_language(articles, self.site)
+        for fmt in FORMATS if unit is None else PAGED:
+            name = fmt.document(unit)
+            yield view_name(name), render_view(articles, self.site, language, name, fmt.media_type, title)
+
+    def discovery(self) -> Iterator[Document]:
+        """The index page and the OPML."""
+        from ..feeds.discovery import discovery_documents
+
+        yield from discovery_documents(self.site, sorted(self.sizes), self.listed)
+
+    def dropped(self) -> list[str]:
+        """The files to remove: the feeds and views of topics that lost their last article, and obsolete files."""
+        kept = {Unit.topic(kind, key) for kind, key, _ in self.listed}
+        names = [
+            fmt.document(u.name) for u in sorted(self.units) if u.number is None and u not in kept for fmt in PAGED
+        ]
+        return [*names, *(view_name(n) for n in names), *OBSOLETE_FILES]
+
+    def _page(self, number: int) -> Page:
+        return archive_page(number, self.sizes, self.site.page_size)
+
+    def _resolve(self, stored: Iterable[str]) -> list[Article]:
+        self.current[:] = self.links.resolve(stored)
+        return self.current[:]
+
+
+def publish_units(run: Run, state: State, units: Set[Unit]) -> tuple[list[str], list[str]]:
+    """Render and publish the documents of ``units`` (and the subscription feeds): (written, removed).
+
+    Raises :class:`Unpublishable` when a document holding articles fails to
+    render or verify, so that the build can find the article responsible.
+    """
+    producers = Producers(run, state, units)
+    try:
+        written = run.writer.publish(run.config.out, producers.documents(), _verify_staged)
+    except Unpublishable:
+        raise
+    except PublishError as exc:
+        if exc.__cause__ is None or isinstance(exc.__cause__, OSError) or not producers.current:
+            raise  # a write failed, or a document no article is in: not an article's fault
+        raise Unpublishable(list(producers.current), str(exc)) from exc
+    except (SeedfeedError, OSError):
+        raise
+    except Exception as exc:  # the renderer failed on one of the document's articles
+        if not producers.current:
+            raise
+        raise Unpublishable(list(producers.current), f"rendering failed: {exc!r}") from exc
+    renderer = producers.renderer
+    log.debug(
+        "entries rendered: %d for %d articles in %d documents", renderer.entries, state.count(), renderer.documents
+    )
+    gone = run.writer.unpublish(run.config.out, producers.dropped())
+    log.debug(
+        "%d archive pages rendered; rewritten: %s; removed: %s", len(producers.pages), written or "none", gone or "none"
+    )
+    return written, gone
+
+
+def verify_document(name: str, data: bytes) -> None:
+    """The format's verifier (deep for the subscription documents), else the discovery documents' checks."""
+    fmt = format_of(name)
+    if fmt is not None:
+        fmt.verify(data, name == fmt.main)
+        return
+    from ..feeds.discovery import verify_discovery
+
+    verify_discovery(name, data)
+
+
+def _verify_staged(name: str, data: bytes) -> None:
+    fmt = format_of(name)
+    if fmt is not None and fmt.paged and name != fmt.main:
+        return  # archive pages and topic feeds: verified as they were assembled (feeds.entry.Documents)
+    verify_document(name, data)
+
+
+@dataclass(frozen=True, slots=True)
+class PageTask:
+    """One archive page for a worker: where the state is, the settings, the page, the build's time."""
+
+    state: Path
+    site: Site
+    page: Page
+    now: datetime
+
+
+_worker_links: tuple[Path, Links] | None = None  # a worker's read-only state and the links it has looked up
+
+
+def render_page(task: PageTask) -> tuple[int, list[Document]] | str:
+    """In a worker: (entries, both documents of an archive page) rendered and verified; or why not."""
+    global _worker_links
+    from ..feeds.entry import Documents
+
+    if _worker_links is None or _worker_links[0] != task.state:
+        _worker_links = (task.state, Links(State(task.state, readonly=True), task.site.related_url))
+    links = _worker_links[1]
+    try:  # rendering verifies (feeds.entry.Documents)
+        assert task.page.number is not None
+        articles = links.resolve(links.state.page_articles(task.page.number))
+        documents = Documents(task.site, keep=0).render(articles, task.page, empty_updated=task.now)
+    except Exception as exc:  # reported in the build, which finds the article responsible
+        return f"rendering or verification failed: {exc!r}"
+    return len(articles), documents
