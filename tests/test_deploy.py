@@ -20,8 +20,9 @@ import pytest
 
 from seedfeed.build import build
 from seedfeed.config import load_config
-from seedfeed.deploy import MANIFEST, Settings, Target, deploy, plan_deploy, prepare, published, rank
+from seedfeed.deploy import MANIFEST, Settings, Target, deploy, plan_deploy, prepare, published
 from seedfeed.feeds import media_type
+from seedfeed.feeds.names import publish_order as rank
 
 from .conftest import NOW, wait_until
 
@@ -127,8 +128,8 @@ def _settings(s3: S3Server, bucket: str, **options: object) -> Settings:
 def test_the_first_deploy_sends_every_object_with_its_type_and_cache_headers(tmp_path, s3, bucket, env) -> None:
     config = load_config(_site(tmp_path) / "seedfeed.toml")
     build(config, now=NOW)
-    report = deploy(config.out, _settings(s3, bucket))
-    files = published(config.out)
+    report = deploy(config, _settings(s3, bucket))
+    files = published(config)
     assert sorted(report.uploaded) == sorted(files) and report.deleted == []
     assert any(n.startswith("archive/") for n in files) and any(n.startswith("tags/") for n in files)
     newest = max(int(n.split("/")[1].split(".")[0]) for n in files if n.startswith("archive/"))
@@ -144,9 +145,9 @@ def test_the_first_deploy_sends_every_object_with_its_type_and_cache_headers(tmp
 def test_a_second_deploy_sends_nothing(tmp_path, s3, bucket, env) -> None:
     config = load_config(_site(tmp_path) / "seedfeed.toml")
     build(config, now=NOW)
-    deploy(config.out, _settings(s3, bucket))
-    again = deploy(config.out, _settings(s3, bucket))
-    assert (again.uploaded, again.deleted, again.unchanged) == ([], [], len(published(config.out)))
+    deploy(config, _settings(s3, bucket))
+    again = deploy(config, _settings(s3, bucket))
+    assert (again.uploaded, again.deleted, again.unchanged) == ([], [], len(published(config)))
     assert again.read == 0  # every file as it was uploaded (size, mtime, headers): none is read
 
 
@@ -154,10 +155,10 @@ def test_one_new_article_sends_only_the_documents_it_changed(tmp_path, s3, bucke
     root = _site(tmp_path)
     config = load_config(root / "seedfeed.toml")
     build(config, now=NOW)
-    deploy(config.out, _settings(s3, bucket))
+    deploy(config, _settings(s3, bucket))
     (root / "seeds" / "2024-03-01-nov.txt").write_text("---\ntags: sport\n---\nNov članek\nBesedilo.\nVir: STA\n")
     written = build(config, now=NOW).written
-    report = deploy(config.out, _settings(s3, bucket))
+    report = deploy(config, _settings(s3, bucket))
     # What the build rewrote, and the page that was the newest and is now full: the same bytes,
     # but its Cache-Control becomes the long one.
     became_full = {"archive/3.atom.xml", "archive/3.rss.xml"}
@@ -168,16 +169,43 @@ def test_one_new_article_sends_only_the_documents_it_changed(tmp_path, s3, bucke
     assert b"Nov \xc4\x8dlanek" in s3.get(bucket, "feeds/atom.xml")[2]
 
 
+def test_a_deploy_never_deletes_what_the_output_lost_but_the_builds_still_publish(tmp_path, s3, bucket, env) -> None:
+    import shutil
+
+    root = _site(tmp_path)
+    config = load_config(root / "seedfeed.toml")
+    build(config, now=NOW)
+    deploy(config, _settings(s3, bucket))
+    shutil.rmtree(config.out / "tags")  # lost locally: the next build publishes it again
+    report = deploy(config, _settings(s3, bucket))
+    assert report.deleted == [] and report.uploaded == []
+    assert s3.get(bucket, "feeds/tags/volitve.atom.xml")[0] == 200
+    build(config, now=NOW)
+    assert (config.out / "tags" / "volitve.atom.xml").is_file()
+
+
+def test_a_deploy_uploads_only_what_the_builds_published(tmp_path, s3, bucket, env) -> None:
+    root = _site(tmp_path)
+    config = load_config(root / "seedfeed.toml")
+    build(config, now=NOW)
+    for stray in ("notes.txt", "x.sqlite3", "draft.tmp", "tags/leftover.atom.xml"):
+        (config.out / stray).write_text("private")
+    report = deploy(config, _settings(s3, bucket))
+    assert sorted(report.uploaded) == sorted(published(config))
+    for stray in ("notes.txt", "x.sqlite3", "draft.tmp", "tags/leftover.atom.xml"):
+        assert stray not in report.uploaded and s3.get(bucket, f"feeds/{stray}")[0] == 404
+
+
 def test_a_topic_feed_the_build_removed_is_deleted_remotely(tmp_path, s3, bucket, env) -> None:
     root = _site(tmp_path)
     config = load_config(root / "seedfeed.toml")
     build(config, now=NOW)
-    deploy(config.out, _settings(s3, bucket))
+    deploy(config, _settings(s3, bucket))
     assert s3.get(bucket, "feeds/tags/volitve.atom.xml")[0] == 200
     for n in (0, 1):  # the only two articles tagged "volitve"
         (root / "seeds" / f"2024-02-0{n + 1}-c{n}.txt").unlink()
     build(config, now=NOW)
-    report = deploy(config.out, _settings(s3, bucket))
+    report = deploy(config, _settings(s3, bucket))
     assert {"tags/volitve.atom.xml", "tags/volitve.rss.xml", "tags/volitve.atom.html"} <= set(report.deleted)
     for name in report.deleted:
         assert s3.get(bucket, f"feeds/{name}")[0] == 404
@@ -187,7 +215,7 @@ def test_a_topic_feed_the_build_removed_is_deleted_remotely(tmp_path, s3, bucket
 def test_gzip_objects_are_stored_compressed_with_their_encoding(tmp_path, s3, bucket, env) -> None:
     config = load_config(_site(tmp_path) / "seedfeed.toml")
     build(config, now=NOW)
-    deploy(config.out, _settings(s3, bucket, gzip=True))
+    deploy(config, _settings(s3, bucket, gzip=True))
     request = urllib.request.Request(f"{s3.url}/{bucket}/feeds/atom.xml", headers={"Accept-Encoding": "gzip"})
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.headers["Content-Encoding"] == "gzip"
@@ -197,8 +225,8 @@ def test_gzip_objects_are_stored_compressed_with_their_encoding(tmp_path, s3, bu
 def test_a_dry_run_sends_nothing(tmp_path, s3, bucket, env) -> None:
     config = load_config(_site(tmp_path) / "seedfeed.toml")
     build(config, now=NOW)
-    report = deploy(config.out, _settings(s3, bucket), dry_run=True)
-    assert report.dry_run and sorted(report.uploaded) == sorted(published(config.out))
+    report = deploy(config, _settings(s3, bucket), dry_run=True)
+    assert report.dry_run and sorted(report.uploaded) == sorted(published(config))
     assert s3.get(bucket, "feeds/atom.xml")[0] == 404 and s3.get(bucket, f"feeds/{MANIFEST}")[0] == 404
 
 
@@ -260,7 +288,7 @@ def test_a_deploy_killed_halfway_keeps_every_chain_resolvable_and_the_next_finis
         _chain_resolves(s3, bucket, name)
     finished = subprocess.run(command, cwd=root, env=environment, capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr
-    for name, data in published(config.out).items():
+    for name, data in published(config).items():
         assert s3.get(bucket, f"feeds/{name}")[2] == data, name
     assert _chain_resolves(s3, bucket, "atom.xml") == len(list((config.out / "archive").glob("*.atom.xml")))
 
@@ -391,11 +419,11 @@ def test_transient_errors_are_retried_with_backoff(tmp_path, s3, bucket, env) ->
     try:
         config = load_config(_site(tmp_path) / "seedfeed.toml")
         build(config, now=NOW)
-        report = deploy(config.out, Settings(to=Target(bucket, "feeds/"), endpoint_url=flaky.url))
+        report = deploy(config, Settings(to=Target(bucket, "feeds/"), endpoint_url=flaky.url))
     finally:
         flaky.server.shutdown()
         flaky.server.server_close()
-    files = published(config.out)
+    files = published(config)
     assert flaky.failures == {f"/{bucket}/feeds/atom.xml", f"/{bucket}/feeds/rss.xml"}  # each failed once
     assert sorted(report.uploaded) == sorted(files)
     for name, data in files.items():
@@ -428,7 +456,7 @@ def test_the_commands_say_what_they_deployed(tmp_path, s3, bucket, env, monkeypa
     assert main(["deploy", "--dry-run", *target]) == 6  # nothing built yet
     assert main(["build", "--deploy", *target]) == 0
     out = capsys.readouterr().out
-    count = len(published(root / "feeds"))
+    count = len(published(load_config(root / "seedfeed.toml")))
     assert f"seedfeed: deploy to s3://{bucket}/feeds/: uploaded {count} object(s), deleted 0, 0 unchanged" in out
     (root / "seeds" / "2024-03-01-nov.txt").write_text("Nov\nBesedilo.\n")
     assert main(["build", "-q"]) == 0

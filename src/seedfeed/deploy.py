@@ -26,14 +26,17 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable
+import sqlite3
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .config import Config
 from .errors import ConfigError, DeployError
-from .feeds import PAGED, media_type
-from .feeds.names import archive_number, is_topic
+from .feeds import media_type
+from .feeds.names import archive_number, publish_order
+from .store.state import State
 
 log = logging.getLogger(__name__)
 
@@ -130,64 +133,79 @@ def headers(name: str, settings: Settings, newest_page: int | None) -> tuple[str
     return media_type(name), cache, "gzip" if settings.gzip else None
 
 
-def rank(name: str) -> tuple[int, int, str]:
-    """The order of uploads: pages and topic feeds, then the subscription feeds, then the rest.
-
-    >>> sorted(["index.html", "atom.xml", "archive/1.atom.xml", "archive/2.rss.xml", "tags/x.rss.xml"], key=rank)
-    ['archive/2.rss.xml', 'archive/1.atom.xml', 'tags/x.rss.xml', 'atom.xml', 'index.html']
-    """
-    page = archive_number(name)
-    if page is not None:
-        return (0, -page, name)
-    if is_topic(name):
-        return (1, 0, name)
-    if name in {fmt.main for fmt in PAGED}:
-        return (2, 0, name)
-    return (3, 0, name)
-
-
 def plan_deploy(
-    uploads: Iterable[Upload], manifest: dict[str, str], remote: set[str]
+    uploads: Iterable[Upload], manifest: dict[str, str], remote: set[str], published: Collection[str] = ()
 ) -> tuple[list[Upload], list[str], int]:
     """(what to upload, in order; what to delete, in order; how many are already there) — pure.
 
     An object is sent when its hash differs from the manifest's or the
-    listing does not show it. Only what a deploy wrote is ever deleted.
+    listing does not show it. Only what a deploy wrote is ever deleted, and
+    only once no build publishes it: a ``published`` file missing from the
+    output (lost, to be rebuilt) keeps its object.
     """
     local = {u.name: u for u in uploads}
     changed = [u for u in local.values() if manifest.get(u.name) != u.digest or u.name not in remote]
-    send = sorted(changed, key=lambda u: rank(u.name))
-    gone = sorted((name for name in manifest if name not in local), key=rank)
+    send = sorted(changed, key=lambda u: publish_order(u.name))
+    kept = set(published)
+    gone = sorted((name for name in manifest if name not in local and name not in kept), key=publish_order)
     return send, gone, len(local) - len(send)
 
 
-def published(out: Path) -> dict[str, bytes]:
-    """Every published file of the output directory (not the lock, not temporary or hidden files)."""
-    return {name: path.read_bytes() for name, (path, _) in _local(out).items()}
+def published(config: Config) -> dict[str, bytes]:
+    """The bytes of every file the builds published into ``config.out`` and that is there."""
+    return {name: path.read_bytes() for name, (path, _) in _local(config.out, listed(config))[0].items()}
 
 
-def _local(out: Path) -> dict[str, tuple[Path, list[int]]]:
-    """Every published file: its path and [size, mtime_ns], from a walk that reads no file."""
-    files = {}
-    for path in sorted(out.rglob("*")):
-        relative = path.relative_to(out)
-        if not any(part.startswith(".") for part in relative.parts) and path.is_file():
+def listed(config: Config) -> list[str]:
+    """The files the builds published into ``config.out``, as the state records them: nothing else is deployed.
+
+    Not the directory's listing: the state database, the configuration, the
+    seeds or a stray ``*.tmp`` in the output directory are never uploaded.
+    """
+    from .build.fastpath import output
+
+    try:
+        with State(config.state, readonly=True) as state:
+            ledger, names = state.ledger(), sorted(state.published())
+    except sqlite3.Error:
+        names = []
+    if not names or ledger.out != output(config):
+        raise DeployError(f"{config.out}: nothing to deploy (run 'seedfeed build' first)")
+    return names
+
+
+def _local(out: Path, names: Iterable[str]) -> tuple[dict[str, tuple[Path, list[int]]], list[str]]:
+    """Each published file that is there: its path and [size, mtime_ns] (no file read); and those missing."""
+    files, missing = {}, []
+    for name in names:
+        path = out / name
+        try:
             info = path.stat()
-            files[str(relative)] = (path, [info.st_size, info.st_mtime_ns])
-    return files
+        except OSError:  # lost since the build (it publishes it again), or removed by a build running now
+            missing.append(name)
+            continue
+        files[name] = (path, [info.st_size, info.st_mtime_ns])
+    return files, missing
 
 
-def deploy(out: Path, settings: Settings, *, dry_run: bool = False, client: Any = None) -> Report:
-    """Upload ``out`` to ``settings.to``: only what changed, in the safe order; raises :class:`DeployError`.
+def deploy(config: Config, settings: Settings, *, dry_run: bool = False, client: Any = None) -> Report:
+    """Upload what the builds published into ``config.out`` to ``settings.to``: only what changed, in the
+    safe order; raises :class:`DeployError`.
 
     A file whose size, mtime and headers are those it had when it was last
     uploaded (recorded in the manifest) is not read again: the build never
     rewrites an unchanged file, so a deploy after one new seed reads the few
-    files that build wrote, not the whole output.
+    files that build wrote, not the whole output. An object is deleted only
+    when no build publishes its file any more (:func:`plan_deploy`).
     """
-    files = _local(out)
-    if not files:
-        raise DeployError(f"{out}: nothing to deploy (run 'seedfeed build' first)")
+    names = listed(config)
+    files, missing = _local(config.out, names)
+    if missing:
+        log.warning(
+            "%d published files are missing from %s (not uploaded, and kept in the bucket): run 'seedfeed build'",
+            len(missing),
+            config.out,
+        )
     pages = [n for n in map(archive_number, files) if n is not None]
     newest = max(pages, default=None)
     s3 = client or _client(settings)
@@ -201,8 +219,12 @@ def deploy(out: Path, settings: Settings, *, dry_run: bool = False, client: Any 
             if name in remote and name in manifest and seen.get(name) == [*stat, kind, cache, encoding]:
                 uploads.append(Upload(name, b"", kind, cache, encoding, manifest[name]))  # as uploaded: not read
             else:
-                uploads.append(prepare(name, path.read_bytes(), settings, newest))
-        send, gone, unchanged = plan_deploy(uploads, manifest, remote)
+                try:
+                    data = path.read_bytes()
+                except FileNotFoundError:  # a build running now removed it: the next deploy sees why
+                    continue
+                uploads.append(prepare(name, data, settings, newest))
+        send, gone, unchanged = plan_deploy(uploads, manifest, remote, names)
         report = Report(unchanged=unchanged, dry_run=dry_run, read=sum(1 for u in uploads if u.body))
         recorded = {u.name: [*files[u.name][1], u.content_type, u.cache_control, u.encoding] for u in uploads}
         for upload in send:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -30,7 +30,7 @@ from ..store.publish import Writer
 from ..store.state import Ledger, State
 from .blame import Published, publish_guarded
 from .changes import Changes, archive_overflow, forget, record, recover
-from .fastpath import fingerprints, lacks_main, list_seeds, missing_pages, scan_digest, unchanged
+from .fastpath import fingerprints, lacks_main, list_seeds, output, owed_by, scan_digest, stale, unchanged
 from .run import Run
 
 log = logging.getLogger(__name__)
@@ -104,8 +104,8 @@ def build(
                 report = _build(run, None)
             except sqlite3.Error as again:
                 raise StateError(config.state, reason(again)) from None
-        if announce:  # pings that failed before are retried after every build, even one that wrote nothing
-            websub.announce(config, report.written)
+    if announce:  # after the lock is released: a slow hub never holds up the next build
+        websub.announce(config, report.written)  # pings that failed before are retried, even if nothing was written
     return report
 
 
@@ -125,11 +125,12 @@ def _build(run: Run, changed: Collection[str] | None) -> Report:
         ledger = state.ledger()
         work = _plan(state, listing, ledger.settings == settings)
         changes = _load(run, state, listing, work)
-        owed = _owe(run, state, ledger, work, changes, Ledger(settings, rendered=rendering))
+        current = Ledger(settings, rendered=rendering, out=output(run.config))
+        owed = _owe(run, state, ledger, work, changes, current)
         published = _publish(run, state, owed)
         rejected = (*listing.rejected, *changes.rejected, *published.rejected)
         # A build with rejected seeds records no scan digest: they are reported again next time.
-        done = Ledger(settings, None if rejected else digest, None, state.count(), len(state.pages()), rendering)
+        done = replace(current, scan=None if rejected else digest, articles=state.count(), pages=len(state.pages()))
         state.set_ledger(done)
         state.commit()
     return _report(run, listing, done.articles, changes, published)
@@ -173,27 +174,40 @@ def _owe(
     next build renders the same feeds again.
     """
     restyle = ledger.rendered != current.rendered  # e.g. a new site title: every document, no seed parsed
-    dirty = bool(changes.new or changes.changed or changes.removed or work.everything or restyle)
+    moved = ledger.out is not None and ledger.out != current.out  # another output: nothing there is known
+    if moved:
+        state.forget_published()
+    dirty = bool(changes.new or changes.changed or changes.removed or work.everything or restyle or moved)
     owed = ledger.owed
     if dirty:
         site = run.config.site
         affected = changes.affected | {Unit.page(k) for k in archive_overflow(state, site.limit, site.page_size)}
-        if work.everything or restyle:
+        if work.everything or restyle or moved:
             affected |= {Unit.page(k) for k in state.pages()}
             affected |= {Unit.topic(kind, key) for kind, key in state.topic_counts()}
         owed = (ledger.owed or frozenset()) | affected
-    state.set_ledger(Ledger(current.settings, None, owed, state.count(), len(state.pages()), current.rendered))
+    state.set_ledger(replace(current, owed=owed, articles=state.count(), pages=len(state.pages()), out=ledger.out))
     state.commit()
     return owed
 
 
 def _publish(run: Run, state: State, owed: frozenset[Unit] | None) -> Published:
-    """Publish what is owed and what is missing from the output; nothing when neither."""
-    missing = missing_pages(run.config.out, state.pages())
-    if owed is None and not missing and not lacks_main(run.config.out):
+    """Publish what is owed and what is missing from the output or changed there; nothing when neither.
+
+    The state then records every file published (size, mtime, hash) and
+    forgets those removed: the next build checks them with one ``stat`` each.
+    """
+    lost = stale(run.config.out, state.published())
+    units, main = owed_by(lost)
+    if lost:
+        log.info("%d published files are missing or changed in %s: publishing them again", len(lost), run.config.out)
+    if owed is None and not units and not main and not lacks_main(run.config.out):
         log.debug("no article changed: nothing rendered, nothing written")
         return Published()
-    return publish_guarded(run, state, (owed or frozenset()) | missing)
+    published = publish_guarded(run, state, (owed or frozenset()) | units)
+    records = {name: (r.size, r.mtime_ns, r.sha256) for name, r in published.files.items()}
+    state.record_published(records, published.dropped)
+    return published
 
 
 def _report(run: Run, listing: Scan, articles: int, changes: Changes, published: Published) -> Report:

@@ -10,12 +10,13 @@ fails as a whole.
 from __future__ import annotations
 
 from collections.abc import Set
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ..errors import PublishError, SeedError
 from ..feeds import FORMATS
 from ..model import Article, Site
 from ..plan.plan import Unit
+from ..store.publish import FileRecord
 from ..store.state import State
 from .changes import reject
 from .documents import Unpublishable, publish_units, verify_document
@@ -29,6 +30,8 @@ class Published:
     written: tuple[str, ...] = ()
     deleted: tuple[str, ...] = ()
     rejected: tuple[SeedError, ...] = ()
+    files: dict[str, FileRecord] = field(default_factory=dict)  # every document published, as on disk now
+    dropped: tuple[str, ...] = ()  # every file that should no longer exist
 
 
 def publish_guarded(run: Run, state: State, units: Set[Unit]) -> Published:
@@ -37,8 +40,11 @@ def publish_guarded(run: Run, state: State, units: Set[Unit]) -> Published:
     rejected: list[SeedError] = []
     while True:
         try:
-            written, deleted = publish_units(run, state, units)
-            return Published(tuple(written), tuple(deleted), tuple(rejected))
+            done = publish_units(run, state, units)
+            outcome = done.outcome
+            return Published(
+                tuple(outcome.written), tuple(done.removed), tuple(rejected), outcome.files, tuple(done.dropped)
+            )
         except Unpublishable as failure:
             culprits = _culprits(failure.articles, run.config.site)
             if not culprits:

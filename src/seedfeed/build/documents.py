@@ -25,6 +25,7 @@ from ..plan.archive import archive_page
 from ..plan.links import cited_titles, resolve_related
 from ..plan.plan import Unit
 from ..progress import bar
+from ..store.publish import Outcome
 from ..store.state import State
 from .run import Run
 from .workers import in_workers, workers
@@ -175,15 +176,24 @@ class Producers:
         return self.current[:]
 
 
-def publish_units(run: Run, state: State, units: Set[Unit]) -> tuple[list[str], list[str]]:
-    """Render and publish the documents of ``units`` (and the subscription feeds): (written, removed).
+@dataclass(frozen=True, slots=True)
+class Done:
+    """What publishing the documents of some units did."""
+
+    outcome: Outcome  # the files rewritten, and every document published, as on disk now
+    removed: list[str]  # the files deleted
+    dropped: list[str]  # every file that should no longer exist (deleted now, or gone already)
+
+
+def publish_units(run: Run, state: State, units: Set[Unit]) -> Done:
+    """Render and publish the documents of ``units`` (and the subscription feeds), then remove what went.
 
     Raises :class:`Unpublishable` when a document holding articles fails to
     render or verify, so that the build can find the article responsible.
     """
     producers = Producers(run, state, units)
     try:
-        written = run.writer.publish(run.config.out, producers.documents(), _verify_staged)
+        outcome = run.writer.publish(run.config.out, producers.documents(), _verify_staged)
     except Unpublishable:
         raise
     except PublishError as exc:
@@ -200,11 +210,15 @@ def publish_units(run: Run, state: State, units: Set[Unit]) -> tuple[list[str], 
     log.debug(
         "entries rendered: %d for %d articles in %d documents", renderer.entries, state.count(), renderer.documents
     )
-    gone = run.writer.unpublish(run.config.out, producers.dropped())
+    dropped = producers.dropped()
+    gone = run.writer.unpublish(run.config.out, dropped)
     log.debug(
-        "%d archive pages rendered; rewritten: %s; removed: %s", len(producers.pages), written or "none", gone or "none"
+        "%d archive pages rendered; rewritten: %s; removed: %s",
+        len(producers.pages),
+        outcome.written or "none",
+        gone or "none",
     )
-    return written, gone
+    return Done(outcome, gone, dropped)
 
 
 def verify_document(name: str, data: bytes) -> None:

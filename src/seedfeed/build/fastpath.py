@@ -2,21 +2,21 @@
 
 A build whose seeds and settings are those of the last complete build, and
 whose output is all there, does nothing: it costs one scan of the seeds
-directory and one listing of the archive directory, whatever the corpus
-size, and imports neither feedgen nor feedparser.
+directory and one ``stat`` of each published file, and imports neither
+feedgen nor feedparser. A published file that is missing or changed (by
+size or mtime) makes the build publish it again, and only it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from .. import __version__
 from ..config import Config
-from ..feeds import FEED_FILES, PAGED
-from ..feeds.names import ARCHIVE, unit_name
+from ..feeds import FEED_FILES
+from ..feeds.names import archive_number, topic_of
 from ..ingest.seeds import Scan, scan_changes, scan_seeds
 from ..model import Site
 from ..plan.plan import Unit
@@ -65,13 +65,23 @@ def scan_digest(scan: dict[str, tuple[int, int]], fingerprint: str) -> str:
 
 
 def unchanged(config: Config, digest: str) -> Ledger | None:
-    """The last build's ledger when this build has nothing to do (same digest, nothing owed, output whole)."""
+    """The last build's ledger when this build has nothing to do: same digest, nothing owed, output whole.
+
+    Whole: the output directory is the one the last build published into,
+    and every file it published is there as it left it (one ``stat`` each).
+    """
     with State(config.state) as state:
         ledger = state.ledger()
-    if ledger.scan != digest or ledger.owed is not None or lacks_main(config.out):
-        return None
-    pages = sum(1 for name in _names(config.out / ARCHIVE) if not name.startswith("."))
-    return ledger if pages == len(PAGED) * ledger.pages else None
+        if ledger.scan != digest or ledger.owed is not None or ledger.out != output(config):
+            return None
+        if lacks_main(config.out) or stale(config.out, state.published()):
+            return None
+    return ledger
+
+
+def output(config: Config) -> str:
+    """The output directory as the state records it: absolute, symlinks resolved."""
+    return str(config.out.resolve())
 
 
 def lacks_main(out: Path) -> bool:
@@ -79,15 +89,30 @@ def lacks_main(out: Path) -> bool:
     return not all((out / name).is_file() for name in FEED_FILES)
 
 
-def missing_pages(out: Path, pages: Iterable[int]) -> set[Unit]:
-    """The archive pages with a document missing from ``out``: one listing, not a ``stat`` a page."""
-    on_disk = {unit_name(ARCHIVE, name) for name in _names(out / ARCHIVE)}
-    return {Unit.page(k) for k in pages if not {fmt.document(Unit.page(k).name) for fmt in PAGED} <= on_disk}
+def stale(out: Path, published: Mapping[str, tuple[int, int]]) -> list[str]:
+    """The published files that are missing from ``out``, or whose size or mtime changed since they were."""
+    found = []
+    for name, recorded in published.items():
+        try:
+            info = (out / name).stat()
+        except OSError:
+            found.append(name)
+            continue
+        if (info.st_size, info.st_mtime_ns) != recorded:
+            found.append(name)
+    return found
 
 
-def _names(directory: Path) -> set[str]:
-    try:
-        with os.scandir(directory) as entries:
-            return {entry.name for entry in entries}
-    except OSError:
-        return set()
+def owed_by(names: Iterable[str]) -> tuple[set[Unit], bool]:
+    """The units whose documents are among ``names``, and whether a subscription or discovery file is."""
+    units: set[Unit] = set()
+    main = False
+    for name in names:
+        page, topic = archive_number(name), topic_of(name)
+        if page is not None:
+            units.add(Unit.page(page))
+        elif topic is not None:
+            units.add(Unit.topic(*topic))
+        else:
+            main = True
+    return units, main

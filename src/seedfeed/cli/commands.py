@@ -57,7 +57,7 @@ def _deploy(args: argparse.Namespace, config: Config) -> None:
     from ..deploy import deploy
 
     settings = _deploy_settings(args, config)
-    report = deploy(config.out, settings, dry_run=getattr(args, "dry_run", False))
+    report = deploy(config, settings, dry_run=getattr(args, "dry_run", False))
     if report.dry_run and not args.quiet:
         for name in report.uploaded:
             print(f"would upload {settings.to}{name}")

@@ -107,3 +107,41 @@ def is_topic(name: str) -> bool:
     """
     folder, slash, _ = name.partition("/")
     return bool(slash) and folder in TOPIC_KINDS
+
+
+def topic_of(name: str) -> tuple[str, str] | None:
+    """The (kind, key) of the topic feed a published file belongs to (its feeds and their views), else ``None``.
+
+    >>> topic_of("tags/volitve.rss.xml"), topic_of("sources/sta.atom.html"), topic_of("atom.xml")
+    (('tags', 'volitve'), ('sources', 'sta'), None)
+    """
+    if not is_topic(name):
+        return None
+    kind, _, rest = name.partition("/")
+    key = rest.removesuffix(".xml").removesuffix(".html")
+    key, dot, _ = key.rpartition(".")  # the format: volitve.rss → volitve
+    return (kind, key) if dot and key else None
+
+
+def publish_order(name: str) -> tuple[int, int, int, str]:
+    """The order in which published files replace the old ones, on disk and in a deploy.
+
+    A reader who fetches a file while a build or a deploy is under way must
+    find every file it links to: so archive pages first (the newest first:
+    an older page gains a link to a newer one), then the topic feeds, then
+    the subscription feeds, then the index and the OPML, which link them all.
+    Within each, a feed comes before its browser view, which links to it.
+
+    >>> names = ["index.html", "atom.html", "atom.xml", "archive/1.atom.xml", "archive/2.rss.xml", "tags/x.rss.xml"]
+    >>> sorted(names, key=publish_order)
+    ['archive/2.rss.xml', 'archive/1.atom.xml', 'tags/x.rss.xml', 'atom.xml', 'atom.html', 'index.html']
+    """
+    view = int(name.endswith(".html") and name != INDEX_FILE)
+    page = archive_number(name)
+    if page is not None:
+        return (0, -page, view, name)
+    if is_topic(name):
+        return (1, 0, view, name)
+    if name in (INDEX_FILE, OPML_FILE):
+        return (3, 0, 0, name)
+    return (2, 0, view, name)

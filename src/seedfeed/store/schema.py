@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seeds (
     name       TEXT PRIMARY KEY,   -- the seed's file name
@@ -52,7 +52,16 @@ CREATE TABLE IF NOT EXISTS ledger (      -- the record of the last build: one ro
     scan        TEXT,                    -- digest of the listing of the last complete build
     owed        TEXT,                    -- JSON list of units a build committed but has not published yet
     articles    INTEGER NOT NULL DEFAULT 0,
-    pages       INTEGER NOT NULL DEFAULT 0
+    pages       INTEGER NOT NULL DEFAULT 0,
+    out         TEXT                     -- the absolute path of the output directory it published into
+);
+-- Every file the builds published into that output, as they left it: a build finds one missing or
+-- changed by a stat, and publishes it again; a deploy uploads these and deletes only what is not here.
+CREATE TABLE IF NOT EXISTS published (
+    name     TEXT PRIMARY KEY,           -- relative to the output directory
+    size     INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    sha256   TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS snapshot (
     id INTEGER PRIMARY KEY CHECK (id = 1), files BLOB NOT NULL, generation INTEGER NOT NULL DEFAULT 0
@@ -75,7 +84,18 @@ CREATE TABLE IF NOT EXISTS fragments (   -- each entry as rendered, for document
 """
 
 #: Every table an older layout may have had: dropped when the layout changes.
-_TABLES = ("seeds", "meta", "topics", "ledger", "fragments", "pages", "snapshot", "snapshot_delta", "cites")
+_TABLES = (
+    "seeds",
+    "meta",
+    "topics",
+    "ledger",
+    "fragments",
+    "pages",
+    "snapshot",
+    "snapshot_delta",
+    "cites",
+    "published",
+)
 
 
 def ensure_schema(db: sqlite3.Connection) -> None:

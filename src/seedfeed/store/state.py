@@ -47,6 +47,7 @@ class Ledger:
     articles: int = 0
     pages: int = 0
     rendered: str | None = None
+    out: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,21 +296,39 @@ class State:
 
     def ledger(self) -> Ledger:
         """The record of the last build."""
-        query = "SELECT settings, scan, owed, articles, pages, rendered FROM ledger WHERE id = 1"
+        query = "SELECT settings, scan, owed, articles, pages, rendered, out FROM ledger WHERE id = 1"
         found = self._db.execute(query).fetchone()
         if found is None:
             return Ledger()
-        settings, scan, owed, articles, pages, rendered = found
+        settings, scan, owed, articles, pages, rendered, out = found
         units = None if owed is None else frozenset(Unit.parse(name) for name in json.loads(owed))
-        return Ledger(settings, scan, units, int(articles), int(pages), rendered)
+        return Ledger(settings, scan, units, int(articles), int(pages), rendered, out)
 
     def set_ledger(self, ledger: Ledger) -> None:
         owed = None if ledger.owed is None else json.dumps(sorted(u.name for u in ledger.owed))
         self._db.execute(
-            "INSERT OR REPLACE INTO ledger (id, settings, scan, owed, articles, pages, rendered) "
-            "VALUES (1, ?, ?, ?, ?, ?, ?)",
-            (ledger.settings, ledger.scan, owed, ledger.articles, ledger.pages, ledger.rendered),
+            "INSERT OR REPLACE INTO ledger (id, settings, scan, owed, articles, pages, rendered, out) "
+            "VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
+            (ledger.settings, ledger.scan, owed, ledger.articles, ledger.pages, ledger.rendered, ledger.out),
         )
+
+    def published(self) -> dict[str, tuple[int, int]]:
+        """Every file the builds published → (size, mtime_ns) as they left it."""
+        return {
+            name: (size, mtime) for name, size, mtime in self._db.execute("SELECT name, size, mtime_ns FROM published")
+        }
+
+    def record_published(self, files: dict[str, tuple[int, int, str]], removed: Iterable[str]) -> None:
+        """Record published files (name → size, mtime_ns, SHA-256) and forget the ``removed`` ones."""
+        self._db.executemany(
+            "INSERT OR REPLACE INTO published (name, size, mtime_ns, sha256) VALUES (?, ?, ?, ?)",
+            [(name, *record) for name, record in files.items()],
+        )
+        self._db.executemany("DELETE FROM published WHERE name = ?", [(name,) for name in removed])
+
+    def forget_published(self) -> None:
+        """Forget every published file (the output directory changed: nothing there is known)."""
+        self._db.execute("DELETE FROM published")
 
     def pending_pings(self) -> set[str]:
         """Feed URLs whose WebSub ping has not yet reached the hub."""
