@@ -250,3 +250,18 @@ def test_a_full_disk_under_the_state_is_one_line_and_exit_5(make_config, small_d
     assert _outputs(config.out) == before
     with contextlib.suppress(FileNotFoundError):
         shutil.rmtree(mount / ".seedfeed")
+
+
+def test_a_directory_named_as_the_state_is_never_moved_aside(make_config, shipped, tmp_path) -> None:
+    from dataclasses import replace
+
+    from seedfeed.errors import StateError
+
+    config = make_config(shipped)
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("mine")
+    with pytest.raises(StateError, match="not a regular file"):
+        build(replace(config, state=precious), now=NOW)
+    assert (precious / "keep.txt").read_text() == "mine"
+    assert not list(tmp_path.glob("precious.corrupt-*"))

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from html import escape
 from pathlib import Path
@@ -35,15 +37,69 @@ MAX_URI = 8192
 _ALLOWED = "GET, HEAD"
 
 
-class FeedApp:
-    """The WSGI application: static files of ``root`` with HTTP caching done right."""
+#: Bytes of responses kept in memory (bodies and their gzip), least recently used out first.
+CACHE_BYTES = 64 * 1024 * 1024
 
-    def __init__(self, root: Path, *, max_age: int = 300, title: str = "seedfeed") -> None:
+
+class Published:
+    """The names of the files the builds published, read from the state database (read-only).
+
+    Read again only when the database file changes (one ``stat`` a request):
+    a build running in this process or another one is seen at its next commit.
+    """
+
+    def __init__(self, state: Path) -> None:
+        self.state = state
+        self._seen: tuple[int, int, int] | None = None
+        self._names: frozenset[str] = frozenset()
+        self._lock = threading.Lock()
+
+    def names(self) -> frozenset[str]:
+        try:
+            info = os.stat(self.state)  # noqa: PTH116 -- a str path, once a request
+        except OSError:
+            return frozenset()  # nothing published yet
+        seen = (info.st_ino, info.st_size, info.st_mtime_ns)
+        with self._lock:
+            if seen != self._seen:
+                from ..store.state import State
+
+                try:
+                    with State(self.state, readonly=True) as state:
+                        self._names = frozenset(state.published())
+                    self._seen = seen
+                except sqlite3.Error as exc:  # a build committing now: the last names stand until it is done
+                    log.debug("%s: not read (%s); serving the files published before", self.state, exc)
+            return self._names
+
+
+class FeedApp:
+    """The WSGI application: static files of ``root`` with HTTP caching done right.
+
+    With ``published``, only the files the builds published are served: not
+    the state, the configuration, the seeds, a temporary or stray file,
+    whatever else lies in the directory. Responses are cached by the file
+    they come from (``/atom.xml`` and ``/atom.xml//`` share one entry), at
+    most ``cache_bytes`` of them.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        max_age: int = 300,
+        title: str = "seedfeed",
+        published: Published | None = None,
+        cache_bytes: int = CACHE_BYTES,
+    ) -> None:
         self.root = root
         self.max_age = max_age
         self.title = title
-        # request path → (resolved file, its (inode, size, mtime), the response built from it)
-        self._cache: dict[str, tuple[str, tuple[int, int, int], Entity]] = {}
+        self.published = published
+        self.cache_bytes = cache_bytes
+        # file (relative to root) → (resolved file, its (inode, size, mtime), the response built from it)
+        self._cache: OrderedDict[str, tuple[str, tuple[int, int, int], Entity]] = OrderedDict()
+        self._cached = 0  # bytes held by the cache
         self._lock = threading.Lock()
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -68,7 +124,11 @@ class FeedApp:
 
     def _file(self, path: str) -> Entity | None:
         """The entity for ``path``: one ``stat`` when the file has not changed since the last request."""
-        cached = self._cache.get(path)
+        name = _name(path)
+        if name is None or (self.published is not None and name not in self.published.names()):
+            return None
+        with self._lock:
+            cached = self._cache.get(name)
         if cached is not None:
             target, key, entity = cached
             try:
@@ -76,8 +136,11 @@ class FeedApp:
             except OSError:
                 stat = None
             if stat is not None and (stat.st_ino, stat.st_size, stat.st_mtime_ns) == key:
+                with self._lock:
+                    if name in self._cache:
+                        self._cache.move_to_end(name)
                 return entity
-        resolved = self._resolve(path)  # the slow, careful path: a new or changed file
+        resolved = self._resolve(name)  # the slow, careful path: a new or changed file
         if resolved is None:
             return None
         try:
@@ -86,21 +149,34 @@ class FeedApp:
         except OSError:
             return None
         entity = make_entity(body, stat.st_mtime, media_type(resolved.name))
-        with self._lock:
-            self._cache[path] = (str(resolved), (stat.st_ino, stat.st_size, stat.st_mtime_ns), entity)
+        self._keep(name, (str(resolved), (stat.st_ino, stat.st_size, stat.st_mtime_ns), entity))
         return entity
 
-    def _resolve(self, path: str) -> Path | None:
-        """The file ``path`` names inside the root, or ``None`` (which becomes 404)."""
-        parts = path.split("/")
-        if not path.startswith("/") or path.startswith("//") or "\\" in path or "\0" in path:
-            return None
-        names = [p for p in parts[1:] if p]
-        if not names or any(p in (".", "..") or p.startswith(".") for p in names):
-            return None
+    def cache_size(self) -> tuple[int, int]:
+        """(responses, bytes) held in the response cache."""
+        with self._lock:
+            return len(self._cache), self._cached
+
+    def _keep(self, name: str, item: tuple[str, tuple[int, int, int], Entity]) -> None:
+        """Cache one response, dropping the least recently used ones beyond :attr:`cache_bytes`."""
+        size = len(item[2].body) + len(item[2].gzipped)
+        if size > self.cache_bytes:
+            return
+        with self._lock:
+            old = self._cache.pop(name, None)
+            if old is not None:
+                self._cached -= len(old[2].body) + len(old[2].gzipped)
+            self._cache[name] = item
+            self._cached += size
+            while self._cached > self.cache_bytes:
+                _, dropped = self._cache.popitem(last=False)
+                self._cached -= len(dropped[2].body) + len(dropped[2].gzipped)
+
+    def _resolve(self, name: str) -> Path | None:
+        """The file ``name`` (relative, checked by :func:`_name`) inside the root, or ``None`` (a 404)."""
         root = self.root.resolve()
         try:
-            target = root.joinpath(*names).resolve(strict=True)
+            target = root.joinpath(*name.split("/")).resolve(strict=True)
         except (OSError, RuntimeError):
             return None
         if not target.is_relative_to(root) or not target.is_file():
@@ -117,6 +193,8 @@ class FeedApp:
             )
         except OSError:
             return None
+        if self.published is not None:
+            names = [n for n in names if n in self.published.names()]
         feeds = [
             n for n in names if media_type(n).startswith(("application/atom", "application/rss", "application/feed"))
         ]
@@ -167,3 +245,17 @@ def _plain(
         status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))), *(extra or [])]
     )
     return [] if method == "HEAD" else [body]
+
+
+def _name(path: str) -> str | None:
+    """The file a request path names, relative to the root (``/tags//x.xml/`` → ``tags/x.xml``), or ``None``.
+
+    >>> [_name(p) for p in ("/atom.xml", "/atom.xml//", "//atom.xml", "/../x", "/.seedfeed/s", "/")]
+    ['atom.xml', 'atom.xml', None, None, None, None]
+    """
+    if not path.startswith("/") or path.startswith("//") or "\\" in path or "\0" in path:
+        return None
+    names = [part for part in path.split("/")[1:] if part]
+    if not names or any(part in (".", "..") or part.startswith(".") for part in names):
+        return None
+    return "/".join(names)

@@ -77,7 +77,13 @@ def move_aside(path: Path, stamp: str) -> Path:
 
 
 def set_aside(path: Path, error: sqlite3.Error, now: datetime) -> None:
-    """Move a corrupt state database aside (kept for inspection), with one warning."""
+    """Move a corrupt state database aside (kept for inspection), with one warning.
+
+    Only a regular file is ever moved: a directory, a device or a link named
+    as the state is a :class:`StateError`, and nothing is renamed.
+    """
+    if path.is_symlink() or not path.is_file():
+        raise StateError(path, f"not a state database ({error}), and not a regular file: left as it is") from None
     try:
         aside = move_aside(path, now.strftime("%Y%m%dT%H%M%SZ"))
     except OSError as exc:
