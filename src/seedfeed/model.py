@@ -95,13 +95,15 @@ class Limits:
     A seed with more than ``paragraphs`` body paragraphs, or whose entry
     content would exceed ``entry_bytes`` of HTML, is rejected: cutting the
     body would publish something the article did not say. Related stories
-    beyond ``related`` and credits beyond ``credits`` are left out with a
-    warning, and the article is published. The seed file itself may be at
-    most 1 MiB (``decode.MAX_SEED_BYTES``).
+    beyond ``related``, credits beyond ``credits`` and tags beyond ``tags``
+    are left out with a warning, and the article is published (each tag is
+    a topic feed: one seed with 3,000 tags once published 12,008 files). The
+    seed file itself may be at most 1 MiB (``decode.MAX_SEED_BYTES``).
     """
 
     related: int = 20
     credits: int = 20
+    tags: int = 20
     paragraphs: int = 500
     entry_bytes: int = 256 * 1024
 

@@ -17,10 +17,10 @@ from typing import TypeVar
 
 from ..codec import article_to_json
 from ..config import Config
-from ..errors import SeedError
-from ..feeds.names import MAIN
+from ..errors import SeedError, printable
+from ..feeds.names import MAIN, topic_key
 from ..ingest.load import Loaded, Task
-from ..ingest.slug import slugify
+from ..ingest.seeds import WAITING
 from ..model import Article
 from ..plan.archive import assign_pages
 from ..plan.dates import Before, Change, UniqueTimes, entry_dates
@@ -88,8 +88,11 @@ def record(
     ``fresh``: the settings are those the stored articles were parsed with,
     so bytes whose hash is unchanged need no parsing. ``recovered`` holds
     what the published feeds say of entries a new state has lost: their
-    dates and archive pages are kept.
+    dates and archive pages are kept. A seed still being written (listed
+    with the mtime :data:`~seedfeed.ingest.seeds.WAITING`) is not read: its
+    row stays as it was, and the next build, which lists it anew, reads it.
     """
+    names = _settled(run, names, files)
     rows = state.rows(names)
     recorder = _Recorder(run, state, rows, recovered)
     recorder.changes.affected |= {Unit.topic(kind, key) for kind, key in state.topics_of(names)}
@@ -121,7 +124,7 @@ class _Recorder:
         self.rows = rows
         self.recovered = recovered
         self.changes = Changes()
-        self.times = UniqueTimes(state.updated_taken)
+        self.times = UniqueTimes(state.updated_taken, state.updated_between)
         self.titles: set[str] = set()  # titles that came or went: the articles citing them link anew
         self.claimed: dict[str, str] = {}
         self.writes: list[Row] = []
@@ -172,7 +175,7 @@ class _Recorder:
 
     def _publish(self, name: str, article: Article, stat: tuple[int, int], sha: str, old: Row | None) -> None:
         recovered = self.recovered.entries.get(article.id) if self.recovered and old is None else None
-        before = Before(old.first_seen, old.updated, old.article is not None, old.sha256) if old else None
+        before = _before(old) if old else None
         dates = entry_dates(
             article.published,
             sha,
@@ -215,17 +218,32 @@ class _Recorder:
 
 
 def rejected_row(error: SeedError, old: Row | None, name: str, stat: tuple[int, int], sha: str, now: datetime) -> Row:
-    """Log the error; the row of a rejected seed, which keeps its archive page if it had one."""
+    """Log the error; the row of a rejected seed, which keeps its archive page if it had one.
+
+    A seed that was published keeps, while rejected, the hash of the bytes
+    last published and its ``published`` column (which only a row with a slug
+    is ever listed by): its fix is dated as an edit unless it brings those
+    bytes back (:class:`~seedfeed.plan.dates.Before`).
+    """
     log.error("%s", error)
+    if old is not None and (old.published is not None or not sha):
+        sha = old.sha256
     return Row(
         name,
         *stat,
-        sha or (old.sha256 if old else ""),
+        sha,
         old.first_seen if old else now,
         old.updated if old else now,
+        published=old.published if old else None,
         error=json.dumps([error.reason, error.line]),
         page=old.page if old else None,
     )
+
+
+def _before(row: Row) -> Before:
+    """What the last build knew of a seed, from its row."""
+    published = row.article is not None
+    return Before(row.first_seen, row.updated, published, row.sha256, not published and row.published is not None)
 
 
 def reject(state: State, error: SeedError, name: str, now: datetime) -> SeedError:
@@ -238,8 +256,8 @@ def reject(state: State, error: SeedError, name: str, now: datetime) -> SeedErro
 
 def article_topics(article: Article) -> Topics:
     """The (kind, key, label) topic feeds an article belongs to: its tags and its credited sources."""
-    topics = [("tags", slugify(tag), tag) for tag in article.tags]
-    topics += [("sources", slugify(c.name), c.name) for c in article.credits_by("source")]
+    topics = [("tags", topic_key(tag), tag) for tag in article.tags]
+    topics += [("sources", topic_key(c.name), c.name) for c in article.credits_by("source")]
     unique = {(kind, key): label for kind, key, label in topics if key}
     return [(kind, key, label) for (kind, key), label in unique.items()]
 
@@ -254,6 +272,14 @@ def archive_overflow(state: State, limit: int, page_size: int) -> set[int]:
     assignments = assign_pages(state.overflow(limit), state.pages(), page_size)
     state.archive_many(assignments)
     return {page for _, page in assignments}
+
+
+def _settled(run: Run, names: Sequence[str], files: dict[str, tuple[int, int]]) -> Sequence[str]:
+    """``names`` without the seeds still being written, each of which gets one info line."""
+    waiting = {name for name in names if files[name][1] == WAITING}
+    for name in sorted(waiting):
+        log.info("%s: still being written; left for the next build", printable(str(run.config.seeds / name)))
+    return [name for name in names if name not in waiting] if waiting else names
 
 
 def _reusable_sha(row: Row | None, fresh: bool) -> str | None:

@@ -26,11 +26,10 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from .. import __version__
-from ..ingest.slug import slugify
 from ..model import Article, Site
 from . import ATOM, PAGED
 from .content import content_html
-from .names import MAIN, Page, page_name, source_feed
+from .names import MAIN, Page, page_name, source_feed, topic_key
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -83,7 +82,7 @@ def render_feeds(
 
 def source_url(site: Site, name: str) -> str:
     """The URL of a credited source's feed: configured (``[sources]``), else our own per-source feed."""
-    return dict(site.sources).get(name) or f"{site.feeds_url}{source_feed(slugify(name))}"
+    return dict(site.sources).get(name) or f"{site.feeds_url}{source_feed(topic_key(name))}"
 
 
 def _history(site: Site, page: Page, kind: str) -> list[tuple[str, str]]:

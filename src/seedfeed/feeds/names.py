@@ -4,7 +4,8 @@
   in the format registry, :data:`seedfeed.feeds.FORMATS`);
 * RFC 5005 archive page *k*, numbered from the oldest: ``archive/k.atom.xml``,
   ``archive/k.rss.xml``;
-* a topic feed: ``tags/volitve.atom.xml``, ``sources/sta.rss.xml``;
+* a topic feed: ``tags/volitve.atom.xml``, ``sources/sta.rss.xml``, its key
+  the label's slug, capped (:func:`topic_key`);
 * a feed's browser view: its name ending ``.html`` (``tags/volitve.rss.html``);
 * discovery: ``index.html`` and ``feeds.opml``.
 
@@ -15,7 +16,10 @@ state, the build's check for missing pages) asks :func:`archive_number` and
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+
+from ..ingest.slug import slugify
 
 #: The directory of the RFC 5005 archive pages.
 ARCHIVE = "archive"
@@ -23,6 +27,10 @@ ARCHIVE = "archive"
 TOPIC_KINDS = ("tags", "sources")
 INDEX_FILE = "index.html"
 OPML_FILE = "feeds.opml"
+#: The longest topic key: ``tags/<key>.atom.html`` and the publisher's ``.<name>.XXXXXXXX.tmp`` stay far
+#: under the 255 bytes every common file system allows in a name (a 300-character tag once stopped a build).
+TOPIC_KEY_MAX = 100
+_KEY_HASH = 12  # hex digits of SHA-256 that tell two long keys with one prefix apart
 #: What older versions published and this one no longer does: removed by every build that publishes.
 OBSOLETE_FILES = ("feed.xsl",)  # the XSLT browser view, before browsers removed XSLT
 
@@ -52,6 +60,32 @@ class Page:
 
 #: The subscription feeds' page: no number, no topic.
 MAIN = Page()
+
+
+def topic_key(label: str) -> str:
+    """The key of a tag's or a source's topic feed: its slug, or a readable prefix and a hash when too long.
+
+    Every topic feed's file name and URL is built from this key, so the
+    entries' links to a source's feed and the feed itself always agree. A
+    slug of at most :data:`TOPIC_KEY_MAX` characters is the key unchanged;
+    a longer one keeps its first whole words and ends with 12 hex digits of the
+    SHA-256 of the whole slug. An empty slug (a label with no letter or digit
+    slugify keeps) is an empty key: no topic feed.
+
+    >>> topic_key("Volitve 2024"), topic_key("")
+    ('volitve-2024', '')
+    >>> key = topic_key("Zelo dolga oznaka " * 20)  # a slug of 359 characters
+    >>> len(key), key[-22:], key == topic_key("ZELO DOLGA OZNAKA " * 20)
+    (95, 'elo-dolga-32e05fe83b71', True)
+    """
+    slug = slugify(label)
+    if len(slug) <= TOPIC_KEY_MAX:
+        return slug
+    digest = hashlib.sha256(slug.encode("ascii")).hexdigest()[:_KEY_HASH]
+    prefix = slug[: TOPIC_KEY_MAX - _KEY_HASH - 1]
+    if slug[len(prefix)] != "-":  # cut inside a word: end at the last whole one, if there is one
+        prefix = prefix.rpartition("-")[0] or prefix
+    return f"{prefix}-{digest}"
 
 
 def unit_name(kind: str, key: str) -> str:

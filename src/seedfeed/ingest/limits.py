@@ -42,6 +42,9 @@ def within_limits(article: Article, limits: Limits, where: str) -> tuple[Article
         article = replace(article, credits=article.credits[: limits.credits])
     if len(article.credit_lines) > limits.credits:  # the lines as written: as many lines as credits
         article = replace(article, credit_lines=article.credit_lines[: limits.credits])
+    if len(article.tags) > limits.tags:
+        notes.append(f"{where}: {len(article.tags)} tags; the first {limits.tags} are published (limits.tags)")
+        article = replace(article, tags=article.tags[: limits.tags])
     size = len(content_html(article).encode())
     if size > limits.entry_bytes:
         raise SeedError(

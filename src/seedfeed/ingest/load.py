@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import SeedError
+from ..errors import ConfigError, SeedError, printable
 from ..model import Article, Site
 from .decode import decode
 from .limits import within_limits
@@ -85,8 +86,20 @@ def parse_bytes(data: bytes, path: Path, site: Site) -> tuple[Article, tuple[str
 def load_seed(path: Path, site: Site) -> Loaded:
     """Read one seed file anywhere and parse it (``seedfeed parse``); raises :class:`SeedError`.
 
-    Its warnings are logged here: this runs in the command's own process.
+    A ``path`` that names no file, or something other than a regular file
+    (a directory, a FIFO), is the caller's mistake, not a bad seed:
+    :class:`ConfigError` (exit 2). Its warnings are logged here: this runs
+    in the command's own process.
     """
+    shown = printable(str(path))
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise ConfigError(f"{shown}: no such file") from None
+    except OSError as exc:
+        raise ConfigError(f"{shown}: {exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(f"{shown}: not a regular file")
     data = read_seed(path, confined=False)
     article, notes = parse_bytes(data, path, site)
     for note in notes:

@@ -18,6 +18,7 @@ The shape of a seed, line by line::
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -85,7 +86,10 @@ def parse_seed(text: str, *, name: str, site: Site, path: str | None = None) -> 
     zone = _zone(site, where)
     published, day_only = _published(front, name, zone, where)
     language = _language(front, sections, paragraphs, site, where)
-    title = front["title"][1] if "title" in front else sections.title[1].strip()
+    title_line = front.get("title", sections.title)
+    title = title_line[1] if "title" in front else title_line[1].strip()
+    if is_blank(title):
+        raise SeedError(where, "title is blank: only spaces or invisible characters", title_line[0])
     return Article(
         id=f"{site.id_prefix}{slug}",
         slug=slug,
@@ -103,6 +107,24 @@ def parse_seed(text: str, *, name: str, site: Site, path: str | None = None) -> 
         credit_lines=tuple(dict.fromkeys(credit_lines)),
         day_only=day_only,
     )
+
+
+#: Letters and symbols that show nothing (Hangul fillers, the Braille blank): a title of them is blank.
+_INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def is_blank(text: str) -> bool:
+    """True when ``text`` shows nothing: only white space and invisible characters.
+
+    Invisible: format characters (Unicode category Cf: zero-width space and
+    joiners, bidi marks, the soft hyphen, the BOM) and a few fillers. Such a
+    title would publish an entry a reader cannot see or pick (the W3C
+    validator's ``NotBlank``).
+
+    >>> [is_blank(t) for t in ("", " \t", "\u200b\u00a0\u2060", "\u00ad\u202e", "\u3164", "A\u200b", "·")]
+    [True, True, True, True, True, False, False]
+    """
+    return all(c.isspace() or c in _INVISIBLE or unicodedata.category(c) == "Cf" for c in text)
 
 
 def _split(text: str, where: str) -> _Sections:

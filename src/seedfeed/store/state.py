@@ -155,6 +155,12 @@ class State:
         query = "SELECT 1 FROM seeds WHERE slug IS NOT NULL AND updated_utc = ? LIMIT 1"
         return self._db.execute(query, (instant.astimezone(UTC).isoformat(),)).fetchone() is not None
 
+    def updated_between(self, start: datetime, end: datetime) -> list[datetime]:
+        """The ``updated`` instants of the published articles from ``start`` to before ``end``: one range query."""
+        query = "SELECT updated_utc FROM seeds WHERE slug IS NOT NULL AND updated_utc >= ? AND updated_utc < ?"
+        bounds = (start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat())
+        return [datetime.fromisoformat(value) for (value,) in self._db.execute(query, bounds)]
+
     def newest(self, limit: int) -> Iterator[str]:
         """The article JSON of the newest ``limit`` articles not yet archived, newest first, slug breaking ties."""
         query = (
