@@ -288,3 +288,9 @@ def test_parse_of_a_missing_file_is_a_usage_error(tmp_path, monkeypatch, capsys,
     assert main(["parse", given]) == EXIT_USAGE
     assert capsys.readouterr().err.strip().endswith(f"{given}: {reason}")
     assert not any(tmp_path.iterdir())
+
+
+def test_removing_a_file_whose_name_no_file_system_allows_is_not_an_error(tmp_path) -> None:
+    from seedfeed.store.publish import unpublish
+
+    assert unpublish(tmp_path, ["tags/" + "x" * 300 + ".atom.xml", "tags/absent.rss.xml"]) == []

@@ -19,6 +19,7 @@ both complete; never a half-written one. One ``syncfs`` instead of 4,000
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -120,6 +121,8 @@ class Writer:
             except FileNotFoundError:
                 continue
             except OSError as exc:
+                if exc.errno == errno.ENAMETOOLONG:  # no such file can exist (an older build's name, never written)
+                    continue
                 raise PublishError(out / name, f"cannot remove: {exc.strerror or exc}") from None
             removed.append(name)
         return removed
