@@ -109,3 +109,37 @@ def test_related_url_and_entry_author(tmp_path: Path) -> None:
     site = load_config(conf).site
     assert (site.related_url, site.entry_author) == ("https://example.org/news/{slug}", False)
     assert load_config(cwd=tmp_path / "none").site.related_url is None  # nothing is guessed by default
+
+
+@pytest.mark.parametrize(
+    "id_prefix",
+    [
+        "tag:example.org,2026:",
+        "tag:novice.example.si,2026-02:news/",
+        "tag:desk@novice.example.si,2000-02-29:",
+        "https://novice.example.si/ids/",
+        "http://example.org/",
+    ],
+)
+def test_a_valid_tag_or_http_id_prefix_is_kept_as_written(tmp_path: Path, id_prefix: str) -> None:
+    conf = tmp_path / "seedfeed.toml"
+    conf.write_text(f'[site]\nid_prefix = "{id_prefix}"\n')
+    assert load_config(conf).site.id_prefix == id_prefix
+
+
+def test_settings_at_their_bounds_are_accepted(tmp_path: Path) -> None:
+    conf = tmp_path / "seedfeed.toml"
+    conf.write_text(
+        '[site]\nlimit = 1000000\npage_size = 1\ntopic_min = 1000000\nhub = "HTTPS://hub.example/"\n'
+        'title = "Novice\\t(1)"\n[serve]\nport = 65535\nmax_age = 0\n[limits]\nrelated = 0\nentry_bytes = 67108864\n'
+        '[sources]\nSTA = "https://www.sta.si/rss?x=1 2"\n'
+        '[deploy]\nendpoint_url = "http://127.0.0.1:9000"\nregion = "auto"\n'
+    )
+    config = load_config(conf)
+    assert (config.site.limit, config.site.page_size, config.site.topic_min) == (1_000_000, 1, 1_000_000)
+    assert (config.port, config.max_age, config.site.limits.related) == (65535, 0, 0)
+    assert config.site.hub == "https://hub.example/"  # as a seed's URL is written: the scheme lower-case
+    assert config.site.sources == (("STA", "https://www.sta.si/rss?x=1%202"),)
+    assert config.deploy == {"endpoint_url": "http://127.0.0.1:9000", "region": "auto"}
+    conf.write_text("[serve]\nport = 0\n")
+    assert load_config(conf).port == 0  # any free port

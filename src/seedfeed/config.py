@@ -2,12 +2,20 @@
 
 Relative paths in the file are relative to the file's directory; with no
 file, to the current directory. Command-line flags override the file.
+
+Every value is checked where it enters, by the rules the rest of the code
+applies later: a URL as a seed's URL, text as seed text, a number against the
+range it is used in, and the paths against each other (:func:`check_paths`).
 """
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,10 +23,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
 from .ingest.parse import LANGUAGE_TAG
+from .ingest.slug import http_url
 from .model import Limits, Site
 
 DEFAULT_FILE = "seedfeed.toml"
 STATE_DIR = ".seedfeed"
+#: The largest configuration file read: a real one is a few hundred bytes; /dev/zero is endless.
+MAX_CONFIG_BYTES = 1024 * 1024
+#: The largest limit, page_size, topic_min and [limits] count: far above any real feed, and well
+#: inside SQLite's 64-bit integers (``limit = 2**63`` overflowed there, deep in a build).
+MAX_COUNT = 10**6
+#: Per [limits] key, where a count is not what it bounds (a seed is at most 1 MiB; its HTML a few times that).
+_LIMITS_MOST = {"entry_bytes": 64 * 1024 * 1024}
+#: Cache-Control max-age: RFC 9111 §1.2.2 has caches treat anything larger as 2^31 s.
+MAX_AGE = 2**31 - 1
+MAX_PORT = 65535
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +72,9 @@ def load_config(
 ) -> Config:
     """Read ``path`` (else ``./seedfeed.toml`` if it exists, else defaults) and apply overrides.
 
-    Raises :class:`ConfigError` for a missing or malformed file, unknown keys
-    or values of the wrong type.
+    Raises :class:`ConfigError` for a missing, oversized or malformed file,
+    unknown keys, values of the wrong type or out of range, and paths that
+    would publish something private (:func:`check_paths`).
     """
     cwd = cwd or Path()  # relative defaults keep messages short: "seeds/x.txt: …"
     if path is None and (cwd / DEFAULT_FILE).is_file():
@@ -63,11 +83,7 @@ def load_config(
     root = cwd
     if path is not None:
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: no such configuration file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read: {exc}") from None
+            data = tomllib.loads(read_config_file(path))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
         root = path.parent
@@ -79,11 +95,82 @@ def load_config(
     _check_keys(paths, {"seeds", "out", "state"}, where, "paths.")
     seeds_dir = seeds or root / _str(paths, "seeds", "seeds", where)
     out_dir = out or root / _str(paths, "out", "feeds", where)
-    state = root / paths["state"] if "state" in paths else default_state(seeds_dir)
+    state = root / _str(paths, "state", "", where) if "state" in paths else default_state(seeds_dir)
+    check_paths(seeds_dir, out_dir, state, path)
     every, at = _schedule(data.get("schedule", {}), where)
     serving = _serve(data.get("serve", {}), where)
     deploying = _deploy(data.get("deploy", {}), where)
     return Config(site=site, seeds=seeds_dir, out=out_dir, state=state, every=every, at=at, deploy=deploying, **serving)
+
+
+def read_config_file(path: Path) -> str:
+    """The text of the configuration file at ``path``: a regular file of at most ``MAX_CONFIG_BYTES``, UTF-8.
+
+    The file is opened without blocking and checked before a byte is read:
+    ``--config /dev/zero`` was read into a ``MemoryError``, and a FIFO with no
+    writer hung the command.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration file: {exc.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ConfigError(f"{path}: the configuration file is not a regular file")
+    with os.fdopen(fd, "rb") as file:  # closes fd
+        try:
+            data = file.read(MAX_CONFIG_BYTES + 1)
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read the configuration file: {exc.strerror}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: the configuration file is larger than {MAX_CONFIG_BYTES // 1024 // 1024} MiB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: the configuration file is not UTF-8: {exc}") from None
+
+
+def check_paths(seeds: Path, out: Path, state: Path, config_file: Path | None) -> None:
+    """Raise :class:`ConfigError` unless the paths keep what is private out of what is published.
+
+    The state must be a regular file or not exist yet: a corrupt state is
+    moved aside by renaming it, which once renamed a whole directory named
+    as the state (``feeds``, or the seeds) away. It lies in neither the seeds
+    nor the output directory. The output directory is not the seeds
+    directory and holds neither the seeds, nor the state, nor the
+    configuration file: everything in it may be served and deployed.
+    Symbolic links are followed, so a link cannot hide one inside another.
+    """
+    places = {"seeds directory": seeds, "output directory": out, "state": state}
+    if config_file is not None:
+        places["configuration file"] = config_file
+    real = {name: path.resolve() for name, path in places.items()}
+    problem = ""
+    if state.exists() and not state.is_file():
+        kind = "a directory" if state.is_dir() else "not a regular file"
+        problem = f"the state {str(state)!r} is {kind}; name a database file such as state.sqlite3"
+    for child, parent, exact in _NESTING:
+        if problem or child not in real or parent not in real:
+            continue
+        if real[child] == real[parent] or (not exact and real[parent] in real[child].parents):
+            relation = "is" if real[child] == real[parent] else "is inside"
+            published = ", which is published" if parent == "output directory" else ""
+            problem = f"the {child} {str(places[child])!r} {relation} the {parent} {str(places[parent])!r}{published}"
+    if problem:
+        raise ConfigError(f"{config_file}: {problem}" if config_file else problem)
+
+
+#: (what, where it must not be, only the same path counts), in the order they are reported.
+_NESTING = (
+    ("output directory", "seeds directory", True),
+    ("seeds directory", "output directory", False),
+    ("configuration file", "output directory", False),
+    ("state", "seeds directory", False),
+    ("state", "output directory", False),
+    ("state", "configuration file", True),
+)
 
 
 _DEPLOY_KEYS = {
@@ -96,12 +183,24 @@ _DEPLOY_KEYS = {
 }
 
 
+# botocore's own rule for a region name (botocore.utils.validate_region_name), checked before a deploy.
+_REGION_RE = re.compile(r"(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)")
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")  # never in a value that becomes an HTTP header
+
+
 def _deploy(table: dict[str, Any], where: str) -> dict[str, Any]:
     _check_keys(table, set(_DEPLOY_KEYS), where, "deploy.")
+    values = dict(table)
     for key, kind in _DEPLOY_KEYS.items():
         if key in table and not isinstance(table[key], kind):
             raise ConfigError(f"{where}: deploy.{key} must be {'true or false' if kind is bool else 'a string'}")
-    return dict(table)
+        if kind is str and key in table and (bad := _CONTROL_RE.search(table[key])):
+            raise ConfigError(f"{where}: deploy.{key} has the control character U+{ord(bad.group()):04X}")
+    if "endpoint_url" in table:
+        values["endpoint_url"] = _http_url(table["endpoint_url"], "deploy.endpoint_url", where)
+    if "region" in table and not _REGION_RE.fullmatch(table["region"]):
+        raise ConfigError(f"{where}: deploy.region {table['region']!r} is not a region name such as 'eu-central-1'")
+    return values
 
 
 def _serve(table: dict[str, Any], where: str) -> dict[str, Any]:
@@ -109,6 +208,9 @@ def _serve(table: dict[str, Any], where: str) -> dict[str, Any]:
     for key, kind in (("host", str), ("port", int), ("max_age", int)):
         if key in table and (not isinstance(table[key], kind) or isinstance(table[key], bool)):
             raise ConfigError(f"{where}: serve.{key} must be {'a string' if kind is str else 'an integer'}")
+    for key, most in (("port", MAX_PORT), ("max_age", MAX_AGE)):
+        if key in table:
+            _in_range(table[key], 0, most, f"serve.{key}", where)
     return dict(table)
 
 
@@ -117,9 +219,16 @@ def _limits(table: dict[str, Any], where: str) -> Limits:
     _check_keys(table, names, where, "limits.")
     for key, value in table.items():
         least = 0 if key in ("related", "credits") else 1
-        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+        if not isinstance(value, int) or isinstance(value, bool):
             raise ConfigError(f"{where}: limits.{key} must be an integer of at least {least}")
+        _in_range(value, least, _LIMITS_MOST.get(key, MAX_COUNT), f"limits.{key}", where, "an integer of ")
     return Limits(**table)
+
+
+def _in_range(value: int, least: int, most: int, setting: str, where: str, kind: str = "") -> None:
+    if not least <= value <= most:
+        shown = str(value) if len(str(value)) <= 30 else f"a number of {len(str(value))} digits"
+        raise ConfigError(f"{where}: {setting} must be {kind}at least {least} and at most {most}; got {shown}")
 
 
 def default_state(seeds: Path) -> Path:
@@ -139,6 +248,10 @@ def _schedule(table: dict[str, Any], where: str) -> tuple[str | None, tuple[str,
     return every, tuple(at)
 
 
+_TEXT_KEYS = ("title", "description", "author")
+_INT_KEYS = ("limit", "page_size", "topic_min")
+
+
 def _site(table: dict[str, Any], sources: dict[str, Any], where: str) -> Site:
     _check_keys(table, _SITE_KEYS | {"feeds_url", "id_prefix", "hub"}, where, "site.")
     defaults = Site()
@@ -146,32 +259,28 @@ def _site(table: dict[str, Any], sources: dict[str, Any], where: str) -> Site:
     for key in _SITE_KEYS | {"feeds_url", "id_prefix", "hub"}:
         if key not in table:
             continue
-        expected = int if key in ("limit", "page_size", "topic_min") else bool if key == "entry_author" else str
+        expected = int if key in _INT_KEYS else bool if key == "entry_author" else str
         if not isinstance(table[key], expected) or (expected is not bool and isinstance(table[key], bool)):
             kind = {int: "an integer", bool: "true or false"}.get(expected, "a string")
             raise ConfigError(f"{where}: site.{key} must be {kind}")
+        if expected is int:
+            _in_range(table[key], 1, MAX_COUNT, f"site.{key}", where)
         values[key] = table[key]
-    pattern = values.get("related_url")
-    if pattern is not None:
-        example = pattern.replace("{slug}", "x")
-        if "{slug}" not in pattern or urlsplit(example).scheme not in ("http", "https") or not example.isascii():
-            raise ConfigError(
-                f"{where}: site.related_url must be an ASCII http(s) URL with {{slug}} in it, "
-                f"such as 'https://example.org/{{slug}}'; got {pattern!r}"
-            )
+    for key in _TEXT_KEYS:  # an empty author or description had every seed rejected, as a bad title did
+        if not _text(values.get(key, getattr(defaults, key)), f"site.{key}", where).strip():
+            raise ConfigError(f"{where}: site.{key} is empty; every feed carries it")
+    if "related_url" in values:
+        _related_url(values["related_url"], where)
     base = values.get("base_url", defaults.base_url)
-    if not base.endswith("/"):
-        base += "/"
-    parts = urlsplit(base)
-    if parts.scheme not in ("http", "https") or not parts.netloc or not base.isascii():
-        raise ConfigError(f"{where}: site.base_url must be an ASCII http(s) URL, got {base!r}")
-    values["base_url"] = base
+    values["base_url"] = base = _http_url(base if base.endswith("/") else base + "/", "site.base_url", where)
     feeds_url = values.get("feeds_url", f"{base}feeds/")
-    values["feeds_url"] = feeds_url if feeds_url.endswith("/") else feeds_url + "/"
-    values.setdefault("id_prefix", f"tag:{parts.hostname},2026:")
-    for key in ("limit", "page_size", "topic_min"):
-        if values.get(key, 1) < 1:
-            raise ConfigError(f"{where}: site.{key} must be at least 1")
+    values["feeds_url"] = _http_url(feeds_url if feeds_url.endswith("/") else feeds_url + "/", "site.feeds_url", where)
+    if "hub" in values:
+        values["hub"] = _http_url(values["hub"], "site.hub", where)
+    if "id_prefix" in values:
+        _id_prefix(values["id_prefix"], "site.id_prefix", where)
+    else:
+        values["id_prefix"] = _id_prefix(f"tag:{urlsplit(base).hostname},2026:", "site.base_url's host", where)
     language = values.get("language")
     if language is not None and not LANGUAGE_TAG.match(language):
         raise ConfigError(f"{where}: site.language {language!r} is not a language tag such as 'sl' or 'en-GB'")
@@ -179,9 +288,100 @@ def _site(table: dict[str, Any], sources: dict[str, Any], where: str) -> Site:
         ZoneInfo(values.get("timezone", defaults.timezone))
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{where}: site.timezone {values['timezone']!r} is not an IANA time zone") from None
-    if not all(isinstance(v, str) for v in sources.values()):
+    return replace(defaults, **values, sources=_sources(sources, where))
+
+
+def _sources(table: dict[str, Any], where: str) -> tuple[tuple[str, str], ...]:
+    if not all(isinstance(v, str) for v in table.values()):
         raise ConfigError(f"{where}: every [sources] value must be a URL string")
-    return replace(defaults, **values, sources=tuple(sorted(sources.items())))
+    for name in table:
+        _text(name, f"the [sources] name {name!r}", where)
+    return tuple(sorted((name, _http_url(url, f"sources.{name}", where)) for name, url in table.items()))
+
+
+def _http_url(value: str, setting: str, where: str) -> str:
+    """``value`` as the URI :func:`http_url` makes of a seed's URL, or a ConfigError naming ``setting``."""
+    try:
+        uri = http_url(value)
+    except ValueError as exc:
+        reason = f"{value!r} {exc}"
+    else:
+        if value.isascii():
+            return uri
+        reason = f"{value!r} has non-ASCII characters: percent-encode them, and write a host name as xn--…"
+    raise ConfigError(f"{where}: {setting} must be an ASCII http(s) URL: {reason}")
+
+
+def _related_url(pattern: str, where: str) -> None:
+    """The pattern with ``{slug}`` replaced must be a URL as it stands: it is not encoded when it is used."""
+    example = pattern.replace("{slug}", "x")
+    reason = "" if "{slug}" in pattern else "it has no {slug}"
+    try:
+        http_url(example)
+    except ValueError as exc:
+        reason = reason or f"with {{slug}} as 'x', {example!r} {exc}"
+    if not reason and not _plain_uri(example):
+        reason = "it has non-ASCII, space or control characters: percent-encode them"
+    if reason:
+        raise ConfigError(
+            f"{where}: site.related_url must be an ASCII http(s) URL with {{slug}} in it, "
+            f"such as 'https://example.org/{{slug}}'; got {pattern!r}: {reason}"
+        )
+
+
+_DNS_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_DNS_NAME = rf"{_DNS_LABEL}(?:\.{_DNS_LABEL})*"
+# RFC 4151 §2.1: tag:AUTHORITY,DATE:SPECIFIC, the authority a DNS name or an e-mail address.
+_TAG_RE = re.compile(
+    rf"tag:(?:{_DNS_NAME}|[A-Za-z0-9._-]+@{_DNS_NAME}),([0-9]{{4}}(?:-[0-9]{{2}}(?:-[0-9]{{2}})?)?):"
+    r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*"
+)
+
+
+def _id_prefix(value: str, setting: str, where: str) -> str:
+    """``value`` if it is a valid ``tag:`` URI (RFC 4151) or http(s) URL, kept as written: the ids must never change."""
+    tag = _TAG_RE.fullmatch(value)
+    if tag is not None and _valid_date(tag.group(1)):
+        return value
+    if not value.startswith("tag:") and _plain_uri(value):
+        try:
+            http_url(value)
+            return value
+        except ValueError:
+            pass
+    what = "is" if setting == "site.id_prefix" else "gives the entry id prefix"
+    fix = "" if setting == "site.id_prefix" else "; set site.id_prefix"
+    raise ConfigError(
+        f"{where}: {setting} {what} {value!r}, which is not a tag: URI such as 'tag:example.org,2026:' "
+        f"(RFC 4151) or an http(s) URL{fix}"
+    )
+
+
+def _valid_date(text: str) -> bool:
+    try:
+        date(*[*map(int, text.split("-")), 1, 1][:3])  # a year, a month of it, a day of that
+    except ValueError:
+        return False
+    return True
+
+
+def _plain_uri(text: str) -> bool:
+    return text.isascii() and all(ch.isprintable() and not ch.isspace() for ch in text)
+
+
+# What a feed cannot carry: XML 1.0 forbids the C0 controls but tab, LF and CR, the surrogates,
+# U+FFFE and U+FFFF. DEL and the C1 controls are legal XML but never meant; seed text loses them
+# too (ingest.decode). A control character in site.title had every seed rejected by the verifier.
+_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _text(value: str, setting: str, where: str) -> str:
+    if bad := _ILLEGAL_RE.search(value):
+        raise ConfigError(
+            f"{where}: {setting} has the character U+{ord(bad.group()):04X} at position {bad.start() + 1}, "
+            "which a feed cannot carry"
+        )
+    return value
 
 
 def _check_keys(table: object, allowed: set[str], where: str, prefix: str) -> None:

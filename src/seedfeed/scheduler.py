@@ -27,21 +27,26 @@ from .errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-_EVERY_RE = re.compile(r"^(\d+)\s*([smh])$")
+_EVERY_RE = re.compile(r"([0-9]+)\s*([smh])")
 _AT_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours"}
+_UNITS = {"s": 1, "m": 60, "h": 3600}
+#: The longest --every: a year and a day. Longer is a typo, and Python's timedelta overflows not far beyond.
+MAX_EVERY = timedelta(days=366)
 
 
 def parse_every(text: str, where: str = "--every") -> timedelta:
-    """``"15m"`` → 15 minutes; units ``s``, ``m``, ``h``.
+    """``"15m"`` → 15 minutes; units ``s``, ``m``, ``h``; at most :data:`MAX_EVERY`.
 
     >>> parse_every("90s")
     datetime.timedelta(seconds=90)
     """
-    match = _EVERY_RE.match(text.strip())
-    if match is None or int(match.group(1)) == 0:
+    match = _EVERY_RE.fullmatch(text.strip())
+    digits = match.group(1).lstrip("0") if match else ""  # as text first: int() refuses 5,000 digits
+    if match is None or not digits:
         raise ConfigError(f"{where} {text!r}: expected a positive number with a unit s, m or h, such as 15m")
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    if len(digits) > 12 or int(digits) * _UNITS[match.group(2)] > MAX_EVERY.total_seconds():
+        raise ConfigError(f"{where} {text!r}: at most {MAX_EVERY.days} days ({MAX_EVERY.days * 24}h)")
+    return timedelta(seconds=int(digits) * _UNITS[match.group(2)])
 
 
 def check_at(text: str, where: str = "--at") -> str:

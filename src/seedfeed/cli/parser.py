@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import re
 import textwrap
 from pathlib import Path
 
 from .. import __version__
+from ..config import MAX_AGE, MAX_PORT
 from ..errors import EXIT_CODES
+from ..ingest.slug import http_url
 from ..store.lock import DEFAULT_WAIT
 from . import commands as actions
 
@@ -62,7 +65,9 @@ def make_parser() -> argparse.ArgumentParser:
     )
     target = argparse.ArgumentParser(add_help=False)
     target.add_argument("--to", metavar="s3://BUCKET[/PREFIX]", help="where to deploy (default: [deploy] to)")
-    target.add_argument("--endpoint-url", metavar="URL", help="an S3-compatible endpoint (MinIO, R2, Ceph, B2)")
+    target.add_argument(
+        "--endpoint-url", type=_http_url, metavar="URL", help="an S3-compatible endpoint (MinIO, R2, Ceph, B2)"
+    )
     target.add_argument("--gzip", action="store_true", help="store objects gzip-compressed (Content-Encoding: gzip)")
     deploying = argparse.ArgumentParser(add_help=False, parents=[target])
     deploying.add_argument(
@@ -117,8 +122,12 @@ def make_parser() -> argparse.ArgumentParser:
         "SIGINT or SIGTERM stops it (exit 0).",
     )
     serve_cmd.add_argument("--host", help="address to listen on (default: 127.0.0.1, or [serve] host)")
-    serve_cmd.add_argument("--port", type=int, help="port to listen on (default: 8080, or [serve] port)")
-    serve_cmd.add_argument("--max-age", type=int, help="Cache-Control max-age in seconds (default: 300)")
+    serve_cmd.add_argument(
+        "--port", type=_port, help="port to listen on, 0 to 65535 (default: 8080, or [serve] port; 0: any free port)"
+    )
+    serve_cmd.add_argument(
+        "--max-age", type=_max_age, help="Cache-Control max-age in seconds (default: 300, or [serve] max_age)"
+    )
     _tick_flags(serve_cmd)
     serve_cmd.set_defaults(run=actions.run_serve)
 
@@ -161,6 +170,32 @@ def _seconds(text: str) -> float:
     if not value >= 0:  # also rejects nan
         raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
     return value
+
+
+def _port(text: str) -> int:
+    return _whole(text, MAX_PORT, "a port")
+
+
+def _max_age(text: str) -> int:
+    return _whole(text, MAX_AGE, "a number of seconds")
+
+
+def _whole(text: str, most: int, what: str) -> int:
+    """``text`` as a whole number from 0 to ``most``; only digits (``int`` would also take ``-1``, ``1_0``, ``٣``)."""
+    if not re.fullmatch(r"[0-9]{1,10}", text.strip()) or int(text) > most:
+        raise argparse.ArgumentTypeError(f"expected {what} from 0 to {most}, got {text!r}")
+    return int(text)
+
+
+def _http_url(text: str) -> str:
+    """An absolute http(s) URL, checked as a seed's URL is (:func:`~seedfeed.ingest.slug.http_url`)."""
+    try:
+        uri = http_url(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} {exc}") from None
+    if not text.isascii():
+        raise argparse.ArgumentTypeError(f"{text!r} has non-ASCII characters: percent-encode them")
+    return uri
 
 
 def _tick_flags(command: argparse.ArgumentParser) -> None:

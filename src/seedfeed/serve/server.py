@@ -10,13 +10,16 @@ ClientHello) get 400 and a close as soon as they arrive, not after a timeout.
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+from ..errors import ConfigError
 from .app import FeedApp
 
 log = logging.getLogger(__name__)
@@ -150,6 +153,9 @@ def create_server(
       seconds (``BaseWSGIServer.maintenance``).
     * ``max_request_body_size`` [1 GiB]: see ``MAX_BODY``.
 
+    An address it cannot listen on (a port in use or out of range, a host
+    name that does not resolve) is a :class:`ConfigError` naming it and why.
+
     Corrections:
 
     * waitress refreshes ``last_activity`` on every byte read, so a header
@@ -226,25 +232,51 @@ def create_server(
                 self.last_activity = self.request_began
             return result
 
+    if not 0 <= port <= 65535:  # waitress would listen on port % 65536 (99999 on 34463)
+        raise ConfigError(f"cannot listen on {_address(host, port)}: a port is 0 to 65535")
     sockets: dict[int, Any] = {}
-    server = waitress.create_server(
-        app,
-        map=sockets,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="seedfeed",
-        connection_limit=_connection_limit(connection_limit),
-        asyncore_use_poll=True,
-        channel_timeout=timeout,
-        cleanup_interval=1,
-        max_request_body_size=MAX_BODY,
-    )
+    try:
+        server = waitress.create_server(
+            app,
+            map=sockets,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="seedfeed",
+            connection_limit=_connection_limit(connection_limit),
+            asyncore_use_poll=True,
+            channel_timeout=timeout,
+            cleanup_interval=1,
+            max_request_body_size=MAX_BODY,
+        )
+    except (OSError, ValueError) as exc:
+        for listener in list(sockets.values()):  # those bound before one failed
+            listener.close()
+        raise ConfigError(f"cannot listen on {_address(host, port)}: {_listen_problem(exc, host, port)}") from None
     for listener in sockets.values():  # one per address the host resolves to
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = Channel
             listener.handle_accept = _accept_batch(listener)
     return server
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _listen_problem(exc: OSError | ValueError, host: str, port: int) -> str:
+    """Why waitress could not listen, in words: it reports a name that does not resolve as a bare ValueError."""
+    if isinstance(exc, OSError):
+        if exc.errno == errno.EADDRINUSE:
+            return "the port is in use (another server?)"
+        return exc.strerror or str(exc)
+    try:
+        socket.getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE)
+    except socket.gaierror as lookup:
+        return f"the host name does not resolve ({lookup.strerror})"
+    except (OSError, UnicodeError, ValueError) as lookup:
+        return f"not a host name or address ({lookup})"
+    return str(exc)
 
 
 def _accept_batch(listener: Any) -> Callable[[], None]:
