@@ -218,7 +218,7 @@ def _limits(table: dict[str, Any], where: str) -> Limits:
     names = {f.name for f in fields(Limits)}
     _check_keys(table, names, where, "limits.")
     for key, value in table.items():
-        least = 0 if key in ("related", "credits") else 1
+        least = 0 if key in ("related", "credits", "tags") else 1
         if not isinstance(value, int) or isinstance(value, bool):
             raise ConfigError(f"{where}: limits.{key} must be an integer of at least {least}")
         _in_range(value, least, _LIMITS_MOST.get(key, MAX_COUNT), f"limits.{key}", where, "an integer of ")
