@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
-from .errors import ConfigError, DeployError
+from .errors import ConfigError, DeployError, SeedfeedError
 from .feeds import media_type
 from .feeds.names import archive_number, publish_order
 from .store.state import State
@@ -78,9 +78,21 @@ class Target:
         return f"s3://{self.bucket}/{self.prefix}"
 
 
+#: Seconds one attempt waits to connect, and for each read of an answer.
+TIMEOUT = 8.0
+#: Attempts per request (the first and the retries); the retries back off up to 1 s, then 2 s.
+ATTEMPTS = 3
+_REGION = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")  # botocore's own check
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """``[deploy]`` in ``seedfeed.toml`` (flags override)."""
+    """``[deploy]`` in ``seedfeed.toml`` (flags override); checked when made (:class:`ConfigError`).
+
+    ``timeout`` and ``attempts`` bound a request the storage does not answer:
+    ``attempts × timeout`` plus the backoff between them, 27 s by default
+    (a blackholed endpoint took 212 s with boto3's defaults): see :attr:`patience`.
+    """
 
     to: Target
     endpoint_url: str | None = None
@@ -88,6 +100,30 @@ class Settings:
     gzip: bool = False
     cache_control: str = "public, max-age=300"
     archive_cache_control: str = "public, max-age=86400"
+    timeout: float = TIMEOUT
+    attempts: int = ATTEMPTS
+
+    def __post_init__(self) -> None:
+        from .ingest.slug import http_url
+
+        if self.endpoint_url is not None:
+            try:
+                http_url(self.endpoint_url)
+            except ValueError as exc:
+                raise ConfigError(f"deploy endpoint {self.endpoint_url!r} {exc}") from None
+        if self.region is not None and not _REGION.match(self.region):
+            raise ConfigError(f"deploy region {self.region!r} is not a region name such as eu-central-1 (or auto)")
+        if not (self.timeout > 0 and 1 <= self.attempts <= 10):
+            raise ConfigError("deploy timeout must be more than 0 s, and attempts 1 to 10")
+
+    @property
+    def patience(self) -> float:
+        """The longest one request waits for a storage that does not answer before the deploy gives up, in s.
+
+        >>> Settings(Target("news")).patience
+        27.0
+        """
+        return self.attempts * self.timeout + sum(min(2.0**n, 20.0) for n in range(self.attempts - 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +210,16 @@ def listed(config: Config) -> list[str]:
     return names
 
 
+def _still_published(config: Config, missing: list[str]) -> list[str]:
+    """Of the ``missing`` files, those the state still records as published (asked again, after the look)."""
+    try:
+        with State(config.state, readonly=True) as state:
+            now = state.published()
+    except sqlite3.Error:
+        return missing
+    return [name for name in missing if name in now]
+
+
 def _local(out: Path, names: Iterable[str]) -> tuple[dict[str, tuple[Path, list[int]]], list[str]]:
     """Each published file that is there: its path and [size, mtime_ns] (no file read); and those missing."""
     files, missing = {}, []
@@ -201,6 +247,8 @@ def deploy(config: Config, settings: Settings, *, dry_run: bool = False, client:
     names = listed(config)
     files, missing = _local(config.out, names)
     if missing:
+        missing = _still_published(config, missing)  # not those a build running now has just removed
+    if missing:
         log.warning(
             "%d published files are missing from %s (not uploaded, and kept in the bucket): run 'seedfeed build'",
             len(missing),
@@ -208,9 +256,9 @@ def deploy(config: Config, settings: Settings, *, dry_run: bool = False, client:
         )
     pages = [n for n in map(archive_number, files) if n is not None]
     newest = max(pages, default=None)
-    s3 = client or _client(settings)
     target = settings.to
-    with _errors(target):
+    with _errors(target, settings):
+        s3 = client or _client(settings)
         manifest, seen = _manifest(s3, target)
         remote = _listing(s3, target)
         uploads = []
@@ -219,10 +267,12 @@ def deploy(config: Config, settings: Settings, *, dry_run: bool = False, client:
             if name in remote and name in manifest and seen.get(name) == [*stat, kind, cache, encoding]:
                 uploads.append(Upload(name, b"", kind, cache, encoding, manifest[name]))  # as uploaded: not read
             else:
-                try:
-                    data = path.read_bytes()
+                try:  # a file replaced since the stat is read whole (a build renames, never writes in place);
+                    data = path.read_bytes()  # the next deploy sees its new stat, and sends it only if it differs
                 except FileNotFoundError:  # a build running now removed it: the next deploy sees why
                     continue
+                except OSError as exc:
+                    raise DeployError(f"{path}: cannot read: {exc.strerror or exc}") from None
                 uploads.append(prepare(name, data, settings, newest))
         send, gone, unchanged = plan_deploy(uploads, manifest, remote, names)
         report = Report(unchanged=unchanged, dry_run=dry_run, read=sum(1 for u in uploads if u.body))
@@ -307,30 +357,59 @@ def _client(settings: Settings) -> Any:
     except ImportError:
         raise DeployError("deploying needs boto3: pip install 'seedfeed[s3]'") from None
     config = Config(
-        retries={"max_attempts": 6, "mode": "standard"},  # transient errors: backoff with jitter
-        connect_timeout=5,
-        read_timeout=30,
+        # Transient errors (5xx, throttling, a timeout): backoff with jitter, within Settings.patience.
+        retries={"total_max_attempts": settings.attempts, "mode": "standard"},
+        connect_timeout=settings.timeout,
+        read_timeout=settings.timeout,
         s3={"addressing_style": "path"} if settings.endpoint_url else {},
     )
-    return boto3.session.Session().client(
-        "s3", endpoint_url=settings.endpoint_url, region_name=settings.region, config=config
-    )
+    try:
+        return boto3.session.Session().client(
+            "s3", endpoint_url=settings.endpoint_url, region_name=settings.region, config=config
+        )
+    except ValueError as exc:  # a setting boto3 refuses (botocore's own errors for them are ValueErrors too)
+        raise ConfigError(f"deploy: {settings.to}: {exc}") from None
 
 
 class _errors:
-    """Turn what boto3 raises into one :class:`DeployError` line naming the target; never the credentials."""
+    """Turn what boto3 raises into one line naming the target; never the credentials.
 
-    def __init__(self, target: Target) -> None:
+    :class:`ConfigError` (exit 2) for what is wrong before any request (incomplete credentials, a
+    setting boto3 refuses); :class:`DeployError` (exit 6) for what the storage refuses or never answers.
+    """
+
+    def __init__(self, target: Target, settings: Settings) -> None:
         self.target = target
+        self.settings = settings
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
-        if exc is None:
+        if exc is None or isinstance(exc, SeedfeedError):
             return
-        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+        from botocore.exceptions import (
+            BotoCoreError,
+            ClientError,
+            ConnectTimeoutError,
+            EndpointConnectionError,
+            NoCredentialsError,
+            PartialCredentialsError,
+            ReadTimeoutError,
+        )
 
+        if isinstance(exc, PartialCredentialsError):  # e.g. AWS_ACCESS_KEY_ID without AWS_SECRET_ACCESS_KEY
+            raise ConfigError(f"deploy: {self.target}: incomplete credentials: {exc}") from None
+        if isinstance(exc, ConnectTimeoutError | ReadTimeoutError):
+            raise DeployError(
+                f"{self.target}: the storage did not answer ({self.settings.attempts} attempts, "
+                f"{self.settings.timeout:g} s each): gave up"
+            ) from None
+        if isinstance(exc, EndpointConnectionError):
+            raise DeployError(
+                f"{self.target}: cannot connect to the storage after {self.settings.attempts} attempts: "
+                f"{getattr(exc, 'kwargs', {}).get('error', exc)}"
+            ) from None
         if isinstance(exc, NoCredentialsError):
             raise DeployError(
                 f"{self.target}: no credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ~/.aws, or a role)"
