@@ -27,13 +27,14 @@ import json
 import logging
 import re
 import sqlite3
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .config import Config
-from .errors import ConfigError, DeployError, SeedfeedError
+from .errors import ConfigError, DeployError
 from .feeds import media_type
 from .feeds.names import archive_number, publish_order
 from .store.state import State
@@ -89,9 +90,7 @@ _REGION = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")  # boto
 class Settings:
     """``[deploy]`` in ``seedfeed.toml`` (flags override); checked when made (:class:`ConfigError`).
 
-    ``timeout`` and ``attempts`` bound a request the storage does not answer:
-    ``attempts × timeout`` plus the backoff between them, 27 s by default
-    (a blackholed endpoint took 212 s with boto3's defaults): see :attr:`patience`.
+    ``timeout`` and ``attempts`` bound a request the storage does not answer (:attr:`patience`).
     """
 
     to: Target
@@ -210,16 +209,6 @@ def listed(config: Config) -> list[str]:
     return names
 
 
-def _still_published(config: Config, missing: list[str]) -> list[str]:
-    """Of the ``missing`` files, those the state still records as published (asked again, after the look)."""
-    try:
-        with State(config.state, readonly=True) as state:
-            now = state.published()
-    except sqlite3.Error:
-        return missing
-    return [name for name in missing if name in now]
-
-
 def _local(out: Path, names: Iterable[str]) -> tuple[dict[str, tuple[Path, list[int]]], list[str]]:
     """Each published file that is there: its path and [size, mtime_ns] (no file read); and those missing."""
     files, missing = {}, []
@@ -246,8 +235,10 @@ def deploy(config: Config, settings: Settings, *, dry_run: bool = False, client:
     """
     names = listed(config)
     files, missing = _local(config.out, names)
-    if missing:
-        missing = _still_published(config, missing)  # not those a build running now has just removed
+    if missing:  # only those the state still publishes, asked again after the look (a build may be removing them)
+        with suppress(DeployError):
+            still = set(listed(config))
+            missing = [name for name in missing if name in still]
     if missing:
         log.warning(
             "%d published files are missing from %s (not uploaded, and kept in the bucket): run 'seedfeed build'",
@@ -371,53 +362,37 @@ def _client(settings: Settings) -> Any:
         raise ConfigError(f"deploy: {settings.to}: {exc}") from None
 
 
-class _errors:
+@contextmanager
+def _errors(target: Target, settings: Settings) -> Iterator[None]:
     """Turn what boto3 raises into one line naming the target; never the credentials.
 
-    :class:`ConfigError` (exit 2) for what is wrong before any request (incomplete credentials, a
-    setting boto3 refuses); :class:`DeployError` (exit 6) for what the storage refuses or never answers.
+    :class:`ConfigError` (exit 2) for what is wrong before any request (incomplete credentials);
+    :class:`DeployError` (exit 6) for what the storage refuses, or never answers.
     """
+    try:
+        yield
+    except (DeployError, ConfigError):
+        raise
+    except Exception as exc:
+        from botocore import exceptions as boto
 
-    def __init__(self, target: Target, settings: Settings) -> None:
-        self.target = target
-        self.settings = settings
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
-        if exc is None or isinstance(exc, SeedfeedError):
-            return
-        from botocore.exceptions import (
-            BotoCoreError,
-            ClientError,
-            ConnectTimeoutError,
-            EndpointConnectionError,
-            NoCredentialsError,
-            PartialCredentialsError,
-            ReadTimeoutError,
-        )
-
-        if isinstance(exc, PartialCredentialsError):  # e.g. AWS_ACCESS_KEY_ID without AWS_SECRET_ACCESS_KEY
-            raise ConfigError(f"deploy: {self.target}: incomplete credentials: {exc}") from None
-        if isinstance(exc, ConnectTimeoutError | ReadTimeoutError):
-            raise DeployError(
-                f"{self.target}: the storage did not answer ({self.settings.attempts} attempts, "
-                f"{self.settings.timeout:g} s each): gave up"
-            ) from None
-        if isinstance(exc, EndpointConnectionError):
-            raise DeployError(
-                f"{self.target}: cannot connect to the storage after {self.settings.attempts} attempts: "
-                f"{getattr(exc, 'kwargs', {}).get('error', exc)}"
-            ) from None
-        if isinstance(exc, NoCredentialsError):
-            raise DeployError(
-                f"{self.target}: no credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ~/.aws, or a role)"
-            ) from None
-        if isinstance(exc, ClientError):
+        tries = f"{settings.attempts} attempts"
+        if isinstance(exc, boto.PartialCredentialsError):  # e.g. AWS_ACCESS_KEY_ID without AWS_SECRET_ACCESS_KEY
+            raise ConfigError(f"deploy: {target}: incomplete credentials: {exc}") from None
+        if isinstance(exc, boto.ConnectTimeoutError | boto.ReadTimeoutError):
+            why = f"the storage did not answer ({tries}, {settings.timeout:g} s each): gave up"
+            raise DeployError(f"{target}: {why}") from None
+        if isinstance(exc, boto.EndpointConnectionError):
+            why = getattr(exc, "kwargs", {}).get("error", exc)
+            raise DeployError(f"{target}: cannot connect to the storage after {tries}: {why}") from None
+        if isinstance(exc, boto.NoCredentialsError):
+            why = "no credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ~/.aws, or a role)"
+            raise DeployError(f"{target}: {why}") from None
+        if isinstance(exc, boto.ClientError):
             code = str(exc.response.get("Error", {}).get("Code", ""))
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            reason = _PERMANENT.get(code) or f"{code or 'error'} (HTTP {status})"
-            raise DeployError(f"{self.target}: {reason}") from None
-        if isinstance(exc, BotoCoreError):  # the endpoint unreachable after the retries, and the like
-            raise DeployError(f"{self.target}: {type(exc).__name__}: {exc}") from None
+            why = _PERMANENT.get(code) or f"{code or 'error'} (HTTP {status})"
+            raise DeployError(f"{target}: {why}") from None
+        if isinstance(exc, boto.BotoCoreError):  # the endpoint unreachable after the retries, and the like
+            raise DeployError(f"{target}: {type(exc).__name__}: {exc}") from None
+        raise

@@ -96,8 +96,8 @@ def _reason(exc: BaseException, late: bool, deadline: float) -> str:
 def _one_line(text: str, limit: int = 200) -> str:
     r"""A peer's words made fit for one log line: control characters escaped, and cut short.
 
-    >>> _one_line("HTTP/1.1 2\r\n\x00" + "x" * 300)[:20]
-    'HTTP/1.1 2\\r\\n\\x00xxx'
+    >>> _one_line("HTTP/1.1 2\r\n\x00!"), len(_one_line("x" * 300))
+    ('HTTP/1.1 2\\r\\n\\x00!', 200)
     """
     text = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -114,15 +114,32 @@ def announce(
     """
     if not config.site.hub:
         return
-    feeds = {name for name in written if "/" not in name and name.endswith((".xml", ".json"))}
     with State(config.state) as state:
-        urls = sorted(state.pending_pings() | {f"{config.site.feeds_url}{name}" for name in feeds})
+        urls = sorted(state.pending_pings() | _urls(config, written))
     if not urls:
         return
     failed = ping(config.site.hub, urls, deadline, clock)
     with State(config.state) as state:
         state.set_pending_pings(sorted((state.pending_pings() - set(urls)) | set(failed)))
         state.commit()
+
+
+def defer(config: Config, written: Sequence[str]) -> None:
+    """Keep the pings for the subscription feeds in ``written`` pending, unsent: the next :func:`announce` sends them.
+
+    For a change not yet visible where readers fetch it (a deploy that failed).
+    """
+    if not config.site.hub:
+        return
+    with State(config.state) as state:
+        state.set_pending_pings(sorted(state.pending_pings() | _urls(config, written)))
+        state.commit()
+
+
+def _urls(config: Config, written: Sequence[str]) -> set[str]:
+    """The URLs of the subscription feeds among the published files ``written``."""
+    feeds = {name for name in written if "/" not in name and name.endswith((".xml", ".json"))}
+    return {f"{config.site.feeds_url}{name}" for name in feeds}
 
 
 class _Deadline(io.RawIOBase):
