@@ -464,3 +464,112 @@ def test_the_commands_say_what_they_deployed(tmp_path, s3, bucket, env, monkeypa
     out = capsys.readouterr().out
     assert f"would upload s3://{bucket}/feeds/atom.xml\n" in out
     assert s3.get(bucket, "feeds/atom.xml")[2] != (root / "feeds" / "atom.xml").read_bytes()  # nothing sent
+
+
+def test_a_storage_that_accepts_and_never_answers_is_given_up_on_within_the_timeouts(tmp_path, env) -> None:
+    import time
+
+    from seedfeed.errors import DeployError
+
+    config = load_config(_site(tmp_path) / "seedfeed.toml")
+    build(config, now=NOW)
+    with socket.socket() as blackhole:  # connections complete in the kernel's backlog, and nobody ever answers
+        blackhole.bind(("127.0.0.1", 0))
+        blackhole.listen(64)
+        settings = Settings(
+            to=Target("news"), endpoint_url=f"http://127.0.0.1:{blackhole.getsockname()[1]}", timeout=0.5, attempts=2
+        )
+        assert settings.patience == 2.0  # two attempts of 0.5 s, and at most 1 s of backoff between them
+        start = time.monotonic()
+        with pytest.raises(DeployError) as raised:
+            deploy(config, settings, client=None)
+        took = time.monotonic() - start
+    assert took < settings.patience + 2, took
+    assert raised.value.describe() == "deploy: s3://news/: the storage did not answer (2 attempts, 0.5 s each): gave up"
+    assert Settings(to=Target("news")).patience <= 30  # the defaults give up within 30 s (boto3's took 212 s)
+
+
+def _deploy_cli(root: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    environment |= {"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull, **env}
+    command = [sys.executable, "-m", "seedfeed", "deploy", "--to", "s3://news/feeds", *argv]
+    return subprocess.run(command, cwd=root, env=environment, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("argv", "table", "env", "line"),
+    [
+        (["--endpoint-url", "notaurl"], "", CREDENTIALS, "deploy endpoint 'notaurl' is not an absolute http(s) URL"),
+        (["--endpoint-url", "http://[::1/"], "", CREDENTIALS, "deploy endpoint 'http://[::1/' does not parse as a URL"),
+        ([], 'region = "eu central 1"', CREDENTIALS, "deploy region 'eu central 1' is not a region name"),
+        (
+            ["--endpoint-url", "http://127.0.0.1:9"],
+            "",
+            {"AWS_ACCESS_KEY_ID": "testing"},  # the secret is missing
+            "deploy: s3://news/feeds/: incomplete credentials: Partial credentials found in env, missing: "
+            "AWS_SECRET_ACCESS_KEY",
+        ),
+    ],
+    ids=["endpoint-not-a-url", "endpoint-bad-ipv6", "bad-region", "partial-credentials"],
+)
+def test_deploy_settings_wrong_before_any_request_are_one_line_and_exit_2(tmp_path, argv, table, env, line) -> None:
+    root = _site(tmp_path)
+    build(load_config(root / "seedfeed.toml"), now=NOW)
+    with (root / "seedfeed.toml").open("a") as toml:
+        toml.write(f"[deploy]\n{table}\n")
+    done = _deploy_cli(root, *argv, **env)
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith(f"seedfeed: error: {line}"), done.stderr
+
+
+def test_a_storage_refusing_connections_is_one_line_and_exit_6(tmp_path) -> None:
+    root = _site(tmp_path)
+    build(load_config(root / "seedfeed.toml"), now=NOW)
+    with socket.socket() as closed:  # bound, not listening: every connection is refused
+        closed.bind(("127.0.0.1", 0))
+        done = _deploy_cli(root, "--endpoint-url", f"http://127.0.0.1:{closed.getsockname()[1]}", **CREDENTIALS)
+    assert done.returncode == 6, done.stderr
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert done.stderr.startswith("seedfeed: error: deploy: s3://news/feeds/: cannot connect to the storage after 3")
+
+
+@pytest.mark.slow
+def test_deploys_racing_builds_that_add_and_remove_a_topic_all_succeed(tmp_path, s3, bucket, env) -> None:
+    root = _site(tmp_path)
+    config = load_config(root / "seedfeed.toml")
+    build(config, now=NOW)
+    seed = root / "seeds" / "2024-03-01-hitro.txt"
+    done = threading.Event()
+    errors: list[BaseException] = []
+    toggles = [0]
+
+    def builds() -> None:  # the topic "hitro" (tag feeds, their pages and views) appears and goes, again and again
+        try:
+            while not done.is_set() or toggles[0] % 2:  # and ends removed
+                if toggles[0] % 2 == 0:
+                    seed.write_text(f"---\ntags: hitro\n---\nHitro {toggles[0]}\nBesedilo.\n")
+                else:
+                    seed.unlink()
+                build(config, now=NOW)
+                toggles[0] += 1
+        except BaseException as exc:
+            errors.append(exc)
+
+    builder = threading.Thread(target=builds)
+    builder.start()
+    failures = []
+    try:
+        for _ in range(12):
+            try:
+                deploy(config, _settings(s3, bucket))
+            except Exception as exc:  # anything but success is what this test is about
+                failures.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        done.set()
+        builder.join(timeout=60)
+    assert not errors and not failures, (errors, failures)
+    assert toggles[0] >= 12, toggles  # the builds did race the deploys
+    deploy(config, _settings(s3, bucket))  # at rest: the bucket is the output, exactly
+    for name, data in published(config).items():
+        assert s3.get(bucket, f"feeds/{name}")[2] == data, name
+    assert s3.get(bucket, "feeds/tags/hitro.atom.xml")[0] == 404  # the last build removed the topic

@@ -250,3 +250,64 @@ def test_if_the_notifications_stop_full_scans_stand_in(tmp_path, monkeypatch, ca
     assert not runner.is_alive()
     assert builds[:3] == [None, None, None]  # the first build, then full scans
     assert "file notifications stopped (OSError" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "replace",
+    ["mv seeds seeds.old && mkdir seeds", "rm -rf seeds && mkdir seeds"],
+)
+def test_a_replaced_seeds_directory_is_watched_again_and_built(watcher, site, replace) -> None:
+    subprocess.run(replace, shell=True, cwd=site, check=True)
+    wait_until(lambda: "was replaced: watching the new one" in watcher.text(), "the info line")
+    (site / "seeds" / "2026-11-26-v-novem.txt").write_text("V novem imeniku\nBesedilo.\n", encoding="utf-8")
+    wait_until(lambda: "V novem imeniku" in atom(site), "a seed dropped into the new directory")
+    assert "Prvi članek" not in atom(site)  # the new directory's contents, not the old one's
+    lines = [line for line in watcher.text().splitlines() if "seeds directory" in line]
+    assert lines == [f"seedfeed: info: the seeds directory {site / 'seeds'} was replaced: watching the new one"]
+    assert not unexpected_errors(watcher)
+
+
+#: An empty seeds directory is never published (that would empty the feeds): the new one may be built once empty.
+EMPTY = "build failed, retrying at the next change or tick: ConfigError: seeds: no seed files (*.txt); nothing"
+
+
+def unexpected_errors(watcher: Watcher) -> list[str]:
+    return [line for line in watcher.text().splitlines() if "error" in line and EMPTY not in line]
+
+
+def test_a_directory_renamed_over_the_seeds_directory_is_published(watcher, site) -> None:
+    staging = site / "seeds.new"
+    staging.mkdir()
+    (staging / "2026-11-26-izdaja.txt").write_text("Nova izdaja\nBesedilo.\n", encoding="utf-8")
+    (site / "seeds").rename(site / "seeds.old")
+    staging.rename(site / "seeds")
+    wait_until(lambda: "Nova izdaja" in atom(site) and "Prvi članek" not in atom(site), "the new directory, built")
+    assert "was replaced: watching the new one" in watcher.text() and "error" not in watcher.text()
+    (site / "seeds.old" / "2026-11-27-staro.txt").write_text("V starem\nBesedilo.\n", encoding="utf-8")
+    (site / "seeds" / "2026-11-27-novo.txt").write_text("V novem\nBesedilo.\n", encoding="utf-8")
+    wait_until(lambda: "V novem" in atom(site), "a seed in the new directory")
+    assert "V starem" not in atom(site)  # the old directory is no longer watched
+
+
+def test_a_seeds_directory_removed_and_created_later_is_watched_again(watcher, site) -> None:
+    (site / "seeds").rename(site / "seeds.old")
+    wait_until(lambda: "is gone: waiting for it to come back" in watcher.text(), "the info line")
+    (site / "seeds").mkdir()
+    (site / "seeds" / "2026-11-26-nazaj.txt").write_text("Spet tu\nBesedilo.\n", encoding="utf-8")
+    wait_until(lambda: "Spet tu" in atom(site) and "Prvi članek" not in atom(site), "the new directory, built")
+    assert "was replaced: watching the new one" in watcher.text() and not unexpected_errors(watcher)
+
+
+def test_a_configuration_that_fails_to_load_in_any_way_is_one_line_and_the_old_settings_stay(watcher, site) -> None:
+    (site / "seedfeed.toml").write_text('[site]\ntitle = "Nove novice"\nlimit = 1000\n', encoding="utf-8")
+    wait_until(lambda: "<title>Nove novice</title>" in atom(site), "the new title")
+    (site / "seedfeed.toml").write_text(
+        '[site]\ntitle = "Pokvarjeno"\nbase_url = "https://[::1/"\nlimit = 1000\n', encoding="utf-8"
+    )
+    wait_until(lambda: "keeping the previous settings" in watcher.text(), "the error line")
+    (site / "seeds" / "2026-11-26-po.txt").write_text("Po napaki\nBesedilo.\n", encoding="utf-8")
+    wait_until(lambda: "Po napaki" in atom(site), "a seed after the broken configuration")
+    assert "<title>Nove novice</title>" in atom(site) and "Pokvarjeno" not in atom(site)
+    errors = [line for line in watcher.text().splitlines() if "error" in line]
+    assert len(errors) == 1 and errors[0].startswith("seedfeed: error: seedfeed.toml: "), errors
+    assert watcher.process is not None and watcher.process.poll() is None  # still watching

@@ -95,3 +95,128 @@ def test_an_unreachable_hub_does_not_fail_the_build(make_config, shipped, caplog
     config = make_config(shipped, hub="http://127.0.0.1:9/")
     report = build(config, now=NOW)
     assert report.written and "ping for https://example.org/feeds/atom.xml failed" in caplog.text
+
+
+class RawHub:
+    """A hub on a raw socket that misbehaves as told: ``garbage`` bytes, a ``trickle`` of one byte a second,
+    or ``good`` (204, recording the URL). Bound at once, listening only once :meth:`listen` is called: until
+    then a connection is refused."""
+
+    def __init__(self, mode: str) -> None:
+        import socket
+
+        self.mode = mode
+        self.pinged: list[str] = []
+        self.stopped = threading.Event()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
+        self.threads: list[threading.Thread] = []
+
+    def listen(self) -> RawHub:
+        self.sock.listen()
+        self.sock.settimeout(0.05)
+        self._start(self._accept)
+        return self
+
+    def _start(self, target: object, *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
+        thread.start()
+        self.threads.append(thread)
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self._start(self._answer, connection)
+
+    def _answer(self, connection: object) -> None:
+        import socket
+
+        assert isinstance(connection, socket.socket)
+        with connection:
+            connection.settimeout(5)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += connection.recv(4096)
+            head, body = data.split(b"\r\n\r\n", 1)
+            fields = dict(line.lower().split(b":", 1) for line in head.split(b"\r\n")[1:])
+            length = int(fields[b"content-length"])
+            while len(body) < length:
+                body += connection.recv(4096)
+            if self.mode == "garbage":
+                connection.sendall(b"\x00\xffNOT-HTTP garbage\r\n\x1b[31m\r\n\r\n")
+            elif self.mode == "trickle":
+                for byte in b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n":
+                    if self.stopped.wait(1.0):
+                        return
+                    connection.sendall(bytes([byte]))
+            else:
+                self.pinged += parse_qs(body.decode())["hub.url"]
+                connection.sendall(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.sock.close()
+        for thread in self.threads:
+            thread.join(timeout=5)
+
+
+FEEDS = [f"https://example.org/feeds/{name}" for name in ("atom.xml", "feed.json", "rss.xml")]
+
+
+@pytest.mark.parametrize("mode", ["garbage", "refusing"])
+def test_a_hub_answering_garbage_or_refusing_is_one_warning_and_the_pings_go_with_the_next_build(
+    tmp_path, shipped, monkeypatch, capsys, mode
+) -> None:
+    from seedfeed.cli import main
+
+    hub = RawHub("garbage" if mode == "garbage" else "good")
+    try:
+        if mode == "garbage":
+            hub.listen()
+        (tmp_path / "seedfeed.toml").write_text(f'[site]\nhub = "{hub.url}"\n[paths]\nstate = "state.sqlite3"\n')
+        monkeypatch.chdir(tmp_path)
+        assert main(["build"]) == 0  # the feeds are published: a hub never fails a build
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and len(err.splitlines()) == 1, err
+        reason = "BadStatusLine: " if mode == "garbage" else "ConnectionRefusedError: "
+        assert err.startswith(f"seedfeed: warning: WebSub hub {hub.url}: ping for {FEEDS[0]} failed ({reason}"), err
+        assert err.endswith("; 3 of 3 ping(s) kept for the next build\n"), err
+        assert "\x00" not in err and "\x1b" not in err
+        with State(tmp_path / "state.sqlite3") as state:
+            assert sorted(state.pending_pings()) == FEEDS
+        hub.mode = "good"
+        if mode == "refusing":
+            hub.listen()
+        assert main(["build"]) == 0  # nothing changed: the pending pings go out all the same
+        assert capsys.readouterr().err == ""
+        assert sorted(hub.pinged) == FEEDS
+        with State(tmp_path / "state.sqlite3") as state:
+            assert state.pending_pings() == set()
+    finally:
+        hub.close()
+
+
+def test_a_hub_trickling_its_answer_is_cut_off_at_one_deadline_for_every_ping(make_config, shipped, caplog) -> None:
+    import time
+
+    from seedfeed.websub import announce
+
+    hub = RawHub("trickle").listen()
+    try:
+        config = make_config(shipped, hub=hub.url)
+        report = build(config, now=NOW, announce=False)
+        start = time.monotonic()
+        announce(config, report.written, deadline=1.0)  # three pings, one second for all of them together
+        took = time.monotonic() - start
+    finally:
+        hub.close()
+    assert took < 2.5, took
+    assert f"ping for {FEEDS[0]} failed (no answer within 1 s); 3 of 3 ping(s) kept for the next build" in caplog.text
+    with State(config.state) as state:
+        assert sorted(state.pending_pings()) == FEEDS

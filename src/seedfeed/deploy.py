@@ -27,7 +27,8 @@ import json
 import logging
 import re
 import sqlite3
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,9 +79,19 @@ class Target:
         return f"s3://{self.bucket}/{self.prefix}"
 
 
+#: Seconds one attempt waits to connect, and for each read of an answer.
+TIMEOUT = 8.0
+#: Attempts per request (the first and the retries); the retries back off up to 1 s, then 2 s.
+ATTEMPTS = 3
+_REGION = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")  # botocore's own check
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """``[deploy]`` in ``seedfeed.toml`` (flags override)."""
+    """``[deploy]`` in ``seedfeed.toml`` (flags override); checked when made (:class:`ConfigError`).
+
+    ``timeout`` and ``attempts`` bound a request the storage does not answer (:attr:`patience`).
+    """
 
     to: Target
     endpoint_url: str | None = None
@@ -88,6 +99,30 @@ class Settings:
     gzip: bool = False
     cache_control: str = "public, max-age=300"
     archive_cache_control: str = "public, max-age=86400"
+    timeout: float = TIMEOUT
+    attempts: int = ATTEMPTS
+
+    def __post_init__(self) -> None:
+        from .ingest.slug import http_url
+
+        if self.endpoint_url is not None:
+            try:
+                http_url(self.endpoint_url)
+            except ValueError as exc:
+                raise ConfigError(f"deploy endpoint {self.endpoint_url!r} {exc}") from None
+        if self.region is not None and not _REGION.match(self.region):
+            raise ConfigError(f"deploy region {self.region!r} is not a region name such as eu-central-1 (or auto)")
+        if not (self.timeout > 0 and 1 <= self.attempts <= 10):
+            raise ConfigError("deploy timeout must be more than 0 s, and attempts 1 to 10")
+
+    @property
+    def patience(self) -> float:
+        """The longest one request waits for a storage that does not answer before the deploy gives up, in s.
+
+        >>> Settings(Target("news")).patience
+        27.0
+        """
+        return self.attempts * self.timeout + sum(min(2.0**n, 20.0) for n in range(self.attempts - 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +235,10 @@ def deploy(config: Config, settings: Settings, *, dry_run: bool = False, client:
     """
     names = listed(config)
     files, missing = _local(config.out, names)
+    if missing:  # only those the state still publishes, asked again after the look (a build may be removing them)
+        with suppress(DeployError):
+            still = set(listed(config))
+            missing = [name for name in missing if name in still]
     if missing:
         log.warning(
             "%d published files are missing from %s (not uploaded, and kept in the bucket): run 'seedfeed build'",
@@ -208,9 +247,9 @@ def deploy(config: Config, settings: Settings, *, dry_run: bool = False, client:
         )
     pages = [n for n in map(archive_number, files) if n is not None]
     newest = max(pages, default=None)
-    s3 = client or _client(settings)
     target = settings.to
-    with _errors(target):
+    with _errors(target, settings):
+        s3 = client or _client(settings)
         manifest, seen = _manifest(s3, target)
         remote = _listing(s3, target)
         uploads = []
@@ -219,10 +258,12 @@ def deploy(config: Config, settings: Settings, *, dry_run: bool = False, client:
             if name in remote and name in manifest and seen.get(name) == [*stat, kind, cache, encoding]:
                 uploads.append(Upload(name, b"", kind, cache, encoding, manifest[name]))  # as uploaded: not read
             else:
-                try:
-                    data = path.read_bytes()
+                try:  # a file replaced since the stat is read whole (a build renames, never writes in place);
+                    data = path.read_bytes()  # the next deploy sees its new stat, and sends it only if it differs
                 except FileNotFoundError:  # a build running now removed it: the next deploy sees why
                     continue
+                except OSError as exc:
+                    raise DeployError(f"{path}: cannot read: {exc.strerror or exc}") from None
                 uploads.append(prepare(name, data, settings, newest))
         send, gone, unchanged = plan_deploy(uploads, manifest, remote, names)
         report = Report(unchanged=unchanged, dry_run=dry_run, read=sum(1 for u in uploads if u.body))
@@ -307,38 +348,51 @@ def _client(settings: Settings) -> Any:
     except ImportError:
         raise DeployError("deploying needs boto3: pip install 'seedfeed[s3]'") from None
     config = Config(
-        retries={"max_attempts": 6, "mode": "standard"},  # transient errors: backoff with jitter
-        connect_timeout=5,
-        read_timeout=30,
+        # Transient errors (5xx, throttling, a timeout): backoff with jitter, within Settings.patience.
+        retries={"total_max_attempts": settings.attempts, "mode": "standard"},
+        connect_timeout=settings.timeout,
+        read_timeout=settings.timeout,
         s3={"addressing_style": "path"} if settings.endpoint_url else {},
     )
-    return boto3.session.Session().client(
-        "s3", endpoint_url=settings.endpoint_url, region_name=settings.region, config=config
-    )
+    try:
+        return boto3.session.Session().client(
+            "s3", endpoint_url=settings.endpoint_url, region_name=settings.region, config=config
+        )
+    except ValueError as exc:  # a setting boto3 refuses (botocore's own errors for them are ValueErrors too)
+        raise ConfigError(f"deploy: {settings.to}: {exc}") from None
 
 
-class _errors:
-    """Turn what boto3 raises into one :class:`DeployError` line naming the target; never the credentials."""
+@contextmanager
+def _errors(target: Target, settings: Settings) -> Iterator[None]:
+    """Turn what boto3 raises into one line naming the target; never the credentials.
 
-    def __init__(self, target: Target) -> None:
-        self.target = target
+    :class:`ConfigError` (exit 2) for what is wrong before any request (incomplete credentials);
+    :class:`DeployError` (exit 6) for what the storage refuses, or never answers.
+    """
+    try:
+        yield
+    except (DeployError, ConfigError):
+        raise
+    except Exception as exc:
+        from botocore import exceptions as boto
 
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
-        if exc is None:
-            return
-        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-
-        if isinstance(exc, NoCredentialsError):
-            raise DeployError(
-                f"{self.target}: no credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ~/.aws, or a role)"
-            ) from None
-        if isinstance(exc, ClientError):
+        tries = f"{settings.attempts} attempts"
+        if isinstance(exc, boto.PartialCredentialsError):  # e.g. AWS_ACCESS_KEY_ID without AWS_SECRET_ACCESS_KEY
+            raise ConfigError(f"deploy: {target}: incomplete credentials: {exc}") from None
+        if isinstance(exc, boto.ConnectTimeoutError | boto.ReadTimeoutError):
+            why = f"the storage did not answer ({tries}, {settings.timeout:g} s each): gave up"
+            raise DeployError(f"{target}: {why}") from None
+        if isinstance(exc, boto.EndpointConnectionError):
+            why = getattr(exc, "kwargs", {}).get("error", exc)
+            raise DeployError(f"{target}: cannot connect to the storage after {tries}: {why}") from None
+        if isinstance(exc, boto.NoCredentialsError):
+            why = "no credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ~/.aws, or a role)"
+            raise DeployError(f"{target}: {why}") from None
+        if isinstance(exc, boto.ClientError):
             code = str(exc.response.get("Error", {}).get("Code", ""))
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            reason = _PERMANENT.get(code) or f"{code or 'error'} (HTTP {status})"
-            raise DeployError(f"{self.target}: {reason}") from None
-        if isinstance(exc, BotoCoreError):  # the endpoint unreachable after the retries, and the like
-            raise DeployError(f"{self.target}: {type(exc).__name__}: {exc}") from None
+            why = _PERMANENT.get(code) or f"{code or 'error'} (HTTP {status})"
+            raise DeployError(f"{target}: {why}") from None
+        if isinstance(exc, boto.BotoCoreError):  # the endpoint unreachable after the retries, and the like
+            raise DeployError(f"{target}: {type(exc).__name__}: {exc}") from None
+        raise

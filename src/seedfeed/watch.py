@@ -48,6 +48,9 @@ HOLD = 1.0
 DEBOUNCE_MS = 400
 #: Quiet time that ends a batch of notifications (watchfiles' step), in ms.
 STEP_MS = 100
+#: How often the notification thread looks, with no notification, whether the seeds directory is still the
+#: one watched (watchfiles wakes every 5 s by default anyway), in ms.
+LOOK_MS = 1000
 
 
 def notifications_available() -> bool:
@@ -77,7 +80,7 @@ def is_settled(path: Path, last: tuple[int, int] | None) -> tuple[bool, tuple[in
     """
     try:
         info = os.lstat(path)
-    except FileNotFoundError:
+    except OSError:  # gone, or its directory gone or unreadable (replaced, say): the build reports or forgets it
         return True, None
     if not stat.S_ISREG(info.st_mode):
         return True, None
@@ -111,6 +114,7 @@ class Changes:
 
     seeds: dict[str, float] = field(default_factory=dict)
     config: float | None = None
+    rescan: float | None = None  # the seeds directory was replaced: a full build of the new one
     looks: dict[str, tuple[int, int] | None] = field(default_factory=dict)
 
     def ready(self, directory: Path, now: float) -> tuple[list[str], float | None]:
@@ -136,7 +140,15 @@ class Changes:
 
 @dataclass
 class Watch:
-    """The loop of ``--watch``: one build per batch of changes, one log line each, with the latency."""
+    """The loop of ``--watch``: one build per batch of changes, one log line each, with the latency.
+
+    The seeds directory is watched by its inode, so a directory replaced by
+    another of the same name (``mv seeds seeds.old; mkdir seeds``, ``rm -rf``
+    and ``mkdir``, a symbolic link pointed elsewhere) would go unheard: its
+    parent is watched too, and the directory's device and inode are looked at
+    on every batch and every :data:`LOOK_MS`. When they change, the watch is
+    armed again on the new directory (one info line) and a full build follows.
+    """
 
     seeds: Path
     config_file: Path | None
@@ -149,10 +161,15 @@ class Watch:
     failures: int = 0
     _queue: queue.Queue[tuple[float, set[tuple[int, str]]]] = field(default_factory=queue.Queue)
     _deaf: bool = False  # the notifications stopped: full scans stand in
+    _rescan: bool = False  # the last build failed: the changes it was told of are owed, so the next one scans
     _last: float = 0.0
+    _path: Path = field(init=False)  # the seeds directory as configured (``seeds`` is where it leads now)
+    _entry: Path = field(init=False)  # its entry in its parent directory, as notifications name it
 
     def __post_init__(self) -> None:
-        self.seeds = Path(os.path.realpath(self.seeds))
+        self._path = Path(self.seeds).absolute()
+        self._entry = Path(os.path.realpath(self._path.parent)) / self._path.name
+        self.seeds = Path(os.path.realpath(self._path))
         if self.config_file is not None:
             self.config_file = Path(os.path.realpath(self.config_file.parent)) / self.config_file.name
 
@@ -169,16 +186,17 @@ class Watch:
             self._gather(changes, self._timeout(changes))
             if self.stop.event.is_set():
                 break
-            if changes.config is not None:
-                self.reload()
-                self._build(None, changes.config)  # new settings: a full build
-                changes.config = None
+            if changes.config is not None or changes.rescan is not None:
+                if changes.config is not None:
+                    self.reload()
+                self._build(None, min(t for t in (changes.config, changes.rescan) if t is not None))  # a full build
+                changes.config = changes.rescan = None
                 changes.seeds.clear()
                 changes.looks.clear()
                 continue
             names, first = changes.ready(self.seeds, self.clock())
             if names and first is not None:
-                self._build(names, first)
+                self._build(None if self._rescan else names, first)  # after a failed build: a full scan
             if self.ticks is not None:
                 self.ticks.run_pending()
             elif self._deaf and self.clock() - self._last >= DEAF_EVERY:
@@ -204,7 +222,10 @@ class Watch:
             if item == _STOP:
                 self._deaf = not self.stop.event.is_set()
                 return
-            for _, path in batch:
+            for change, path in batch:
+                if change == _REPLACED:
+                    changes.rescan = min(changes.rescan or heard, heard)
+                    continue
                 target = self._where(path)
                 if target == self.config_file:
                     changes.config = min(changes.config or heard, heard)
@@ -222,8 +243,10 @@ class Watch:
             report = self.build(names)
         except Exception as exc:  # the loop must survive any stage failing
             self.failures += 1
+            self._rescan = True
             log.error("build failed, retrying at the next change or tick: %s: %s", type(exc).__name__, exc)
             return
+        self._rescan = False
         what = "full scan" if names is None else f"{len(names)} file(s) changed"
         log.info(
             "watch: %s; %s; build %.2f s, %.2f s from the change to the published feeds",
@@ -234,23 +257,12 @@ class Watch:
         )
 
     def _notifications(self) -> None:
-        """In a thread: queue every batch of notifications, with the time it was heard."""
-        import watchfiles
-
-        directories = {self.seeds}
-        if self.config_file is not None:
-            directories.add(self.config_file.parent)
+        """In a thread: queue every batch of notifications, with the time it was heard; arm the watch again
+        on a new seeds directory when the old one was replaced or removed."""
         try:
-            for batch in watchfiles.watch(
-                *directories,
-                watch_filter=self._wanted,
-                debounce=DEBOUNCE_MS,
-                step=STEP_MS,
-                stop_event=self.stop.event,
-                recursive=False,
-                raise_interrupt=False,
-            ):
-                self._queue.put((self.clock(), {(int(change), path) for change, path in batch}))
+            armed, replaced = _identity(self._path), False
+            while not self.stop.event.is_set():
+                armed, replaced = self._listen(armed, replaced)
         except Exception as exc:  # the ticks, or a full scan every DEAF_EVERY seconds, go on: say so
             log.error(
                 "file notifications stopped (%s: %s); the --every/--at ticks, else a full scan every %g s, rebuild now",
@@ -261,9 +273,51 @@ class Watch:
         finally:
             self._queue.put(_STOP)
 
+    def _listen(self, armed: tuple[int, int] | None, replaced: bool) -> tuple[tuple[int, int] | None, bool]:
+        """Watch the seeds directory whose (device, inode) is ``armed`` (or, with ``None``, wait for one to
+        appear) until it is replaced or removed, or the loop stops: (the new identity, whether it replaced
+        the old). ``replaced``: this directory replaced another, so once it is watched, a full build."""
+        import watchfiles
+
+        self.seeds = Path(os.path.realpath(self._path))
+        directories = {self._entry.parent} | ({self.seeds} if armed is not None else set())
+        if self.config_file is not None:
+            directories.add(self.config_file.parent)
+        fresh = True
+        batches = watchfiles.watch(
+            *directories,
+            watch_filter=self._wanted,
+            debounce=DEBOUNCE_MS,
+            step=STEP_MS,
+            stop_event=self.stop.event,
+            recursive=False,
+            raise_interrupt=False,
+            rust_timeout=LOOK_MS,
+            yield_on_timeout=True,  # every LOOK_MS: look at the directory's identity, and know the watch is armed
+        )
+        try:
+            for batch in batches:
+                heard = self.clock()
+                now = _identity(self._path)
+                if now != armed:
+                    if now is None:
+                        log.info("the seeds directory %s is gone: waiting for it to come back", self._path)
+                    else:
+                        log.info("the seeds directory %s was replaced: watching the new one", self._path)
+                    return now, now is not None
+                changes = {(int(change), path) for change, path in batch if self._where(path) != self._entry}
+                if fresh and replaced and armed is not None:
+                    changes.add((_REPLACED, str(self.seeds)))  # the new directory is watched: now build it whole
+                fresh = False
+                if changes:
+                    self._queue.put((heard, changes))
+        finally:
+            batches.close()
+        return armed, False
+
     def _wanted(self, change: object, path: str) -> bool:
         target = self._where(path)
-        if target == self.config_file:
+        if target == self.config_file or target == self._entry:
             return True
         return target.parent == self.seeds and target.name.endswith(".txt") and not target.name.startswith(".")
 
@@ -275,6 +329,17 @@ class Watch:
 
 
 _STOP: tuple[float, set[tuple[int, str]]] = (-1.0, set())
+#: The change code of a queued "the seeds directory was replaced, and the new one is watched".
+_REPLACED = -2
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the directory ``path`` leads to; ``None`` when there is none."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino) if stat.S_ISDIR(info.st_mode) else None
 
 
 def ignore_lease_breaks() -> None:
