@@ -20,7 +20,7 @@ PACKAGE = PROJECT / "src" / "seedfeed"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("seedfeed", "seedfeed.model", "seedfeed.errors", "seedfeed.codec", "seedfeed.progress"),
     ("seedfeed.ingest",),
-    ("seedfeed.config",),  # checks settings with the parser's rules
+    ("seedfeed.config", "seedfeed.checks"),  # checks settings with the parser's rules
     ("seedfeed.feeds",),
     ("seedfeed.plan",),  # names the documents a build owes with feeds' naming rules
     ("seedfeed.store",),

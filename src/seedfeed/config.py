@@ -15,15 +15,14 @@ import re
 import stat
 import tomllib
 from dataclasses import dataclass, field, fields, replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .checks import http_url_setting, id_prefix_uri, in_range, related_url_pattern, text_setting
 from .errors import ConfigError
 from .ingest.parse import LANGUAGE_TAG
-from .ingest.slug import http_url
 from .model import Limits, Site
 
 DEFAULT_FILE = "seedfeed.toml"
@@ -180,6 +179,7 @@ _DEPLOY_KEYS = {
     "gzip": bool,
     "cache_control": str,
     "archive_cache_control": str,
+    "timeout": float,
 }
 
 
@@ -192,12 +192,17 @@ def _deploy(table: dict[str, Any], where: str) -> dict[str, Any]:
     _check_keys(table, set(_DEPLOY_KEYS), where, "deploy.")
     values = dict(table)
     for key, kind in _DEPLOY_KEYS.items():
+        if kind is float and key in table:  # seconds: an integer or a float, more than 0, at most a minute
+            value = table[key]
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 60:
+                raise ConfigError(f"{where}: deploy.{key} must be a number of seconds, more than 0 and at most 60")
+            continue
         if key in table and not isinstance(table[key], kind):
             raise ConfigError(f"{where}: deploy.{key} must be {'true or false' if kind is bool else 'a string'}")
         if kind is str and key in table and (bad := _CONTROL_RE.search(table[key])):
             raise ConfigError(f"{where}: deploy.{key} has the control character U+{ord(bad.group()):04X}")
     if "endpoint_url" in table:
-        values["endpoint_url"] = _http_url(table["endpoint_url"], "deploy.endpoint_url", where)
+        values["endpoint_url"] = http_url_setting(table["endpoint_url"], "deploy.endpoint_url", where)
     if "region" in table and not _REGION_RE.fullmatch(table["region"]):
         raise ConfigError(f"{where}: deploy.region {table['region']!r} is not a region name such as 'eu-central-1'")
     return values
@@ -210,7 +215,7 @@ def _serve(table: dict[str, Any], where: str) -> dict[str, Any]:
             raise ConfigError(f"{where}: serve.{key} must be {'a string' if kind is str else 'an integer'}")
     for key, most in (("port", MAX_PORT), ("max_age", MAX_AGE)):
         if key in table:
-            _in_range(table[key], 0, most, f"serve.{key}", where)
+            in_range(table[key], 0, most, f"serve.{key}", where)
     return dict(table)
 
 
@@ -221,14 +226,8 @@ def _limits(table: dict[str, Any], where: str) -> Limits:
         least = 0 if key in ("related", "credits", "tags") else 1
         if not isinstance(value, int) or isinstance(value, bool):
             raise ConfigError(f"{where}: limits.{key} must be an integer of at least {least}")
-        _in_range(value, least, _LIMITS_MOST.get(key, MAX_COUNT), f"limits.{key}", where, "an integer of ")
+        in_range(value, least, _LIMITS_MOST.get(key, MAX_COUNT), f"limits.{key}", where, "an integer of ")
     return Limits(**table)
-
-
-def _in_range(value: int, least: int, most: int, setting: str, where: str, kind: str = "") -> None:
-    if not least <= value <= most:
-        shown = str(value) if len(str(value)) <= 30 else f"a number of {len(str(value))} digits"
-        raise ConfigError(f"{where}: {setting} must be {kind}at least {least} and at most {most}; got {shown}")
 
 
 def default_state(seeds: Path) -> Path:
@@ -264,23 +263,25 @@ def _site(table: dict[str, Any], sources: dict[str, Any], where: str) -> Site:
             kind = {int: "an integer", bool: "true or false"}.get(expected, "a string")
             raise ConfigError(f"{where}: site.{key} must be {kind}")
         if expected is int:
-            _in_range(table[key], 1, MAX_COUNT, f"site.{key}", where)
+            in_range(table[key], 1, MAX_COUNT, f"site.{key}", where)
         values[key] = table[key]
     for key in _TEXT_KEYS:  # an empty author or description had every seed rejected, as a bad title did
-        if not _text(values.get(key, getattr(defaults, key)), f"site.{key}", where).strip():
+        if not text_setting(values.get(key, getattr(defaults, key)), f"site.{key}", where).strip():
             raise ConfigError(f"{where}: site.{key} is empty; every feed carries it")
     if "related_url" in values:
-        _related_url(values["related_url"], where)
+        related_url_pattern(values["related_url"], where)
     base = values.get("base_url", defaults.base_url)
-    values["base_url"] = base = _http_url(base if base.endswith("/") else base + "/", "site.base_url", where)
+    values["base_url"] = base = http_url_setting(base if base.endswith("/") else base + "/", "site.base_url", where)
     feeds_url = values.get("feeds_url", f"{base}feeds/")
-    values["feeds_url"] = _http_url(feeds_url if feeds_url.endswith("/") else feeds_url + "/", "site.feeds_url", where)
+    values["feeds_url"] = http_url_setting(
+        feeds_url if feeds_url.endswith("/") else feeds_url + "/", "site.feeds_url", where
+    )
     if "hub" in values:
-        values["hub"] = _http_url(values["hub"], "site.hub", where)
+        values["hub"] = http_url_setting(values["hub"], "site.hub", where)
     if "id_prefix" in values:
-        _id_prefix(values["id_prefix"], "site.id_prefix", where)
+        id_prefix_uri(values["id_prefix"], "site.id_prefix", where)
     else:
-        values["id_prefix"] = _id_prefix(f"tag:{urlsplit(base).hostname},2026:", "site.base_url's host", where)
+        values["id_prefix"] = id_prefix_uri(f"tag:{urlsplit(base).hostname},2026:", "site.base_url's host", where)
     language = values.get("language")
     if language is not None and not LANGUAGE_TAG.match(language):
         raise ConfigError(f"{where}: site.language {language!r} is not a language tag such as 'sl' or 'en-GB'")
@@ -295,93 +296,8 @@ def _sources(table: dict[str, Any], where: str) -> tuple[tuple[str, str], ...]:
     if not all(isinstance(v, str) for v in table.values()):
         raise ConfigError(f"{where}: every [sources] value must be a URL string")
     for name in table:
-        _text(name, f"the [sources] name {name!r}", where)
-    return tuple(sorted((name, _http_url(url, f"sources.{name}", where)) for name, url in table.items()))
-
-
-def _http_url(value: str, setting: str, where: str) -> str:
-    """``value`` as the URI :func:`http_url` makes of a seed's URL, or a ConfigError naming ``setting``."""
-    try:
-        uri = http_url(value)
-    except ValueError as exc:
-        reason = f"{value!r} {exc}"
-    else:
-        if value.isascii():
-            return uri
-        reason = f"{value!r} has non-ASCII characters: percent-encode them, and write a host name as xn--…"
-    raise ConfigError(f"{where}: {setting} must be an ASCII http(s) URL: {reason}")
-
-
-def _related_url(pattern: str, where: str) -> None:
-    """The pattern with ``{slug}`` replaced must be a URL as it stands: it is not encoded when it is used."""
-    example = pattern.replace("{slug}", "x")
-    reason = "" if "{slug}" in pattern else "it has no {slug}"
-    try:
-        http_url(example)
-    except ValueError as exc:
-        reason = reason or f"with {{slug}} as 'x', {example!r} {exc}"
-    if not reason and not _plain_uri(example):
-        reason = "it has non-ASCII, space or control characters: percent-encode them"
-    if reason:
-        raise ConfigError(
-            f"{where}: site.related_url must be an ASCII http(s) URL with {{slug}} in it, "
-            f"such as 'https://example.org/{{slug}}'; got {pattern!r}: {reason}"
-        )
-
-
-_DNS_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_DNS_NAME = rf"{_DNS_LABEL}(?:\.{_DNS_LABEL})*"
-# RFC 4151 §2.1: tag:AUTHORITY,DATE:SPECIFIC, the authority a DNS name or an e-mail address.
-_TAG_RE = re.compile(
-    rf"tag:(?:{_DNS_NAME}|[A-Za-z0-9._-]+@{_DNS_NAME}),([0-9]{{4}}(?:-[0-9]{{2}}(?:-[0-9]{{2}})?)?):"
-    r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*"
-)
-
-
-def _id_prefix(value: str, setting: str, where: str) -> str:
-    """``value`` if it is a valid ``tag:`` URI (RFC 4151) or http(s) URL, kept as written: the ids must never change."""
-    tag = _TAG_RE.fullmatch(value)
-    if tag is not None and _valid_date(tag.group(1)):
-        return value
-    if not value.startswith("tag:") and _plain_uri(value):
-        try:
-            http_url(value)
-            return value
-        except ValueError:
-            pass
-    what = "is" if setting == "site.id_prefix" else "gives the entry id prefix"
-    fix = "" if setting == "site.id_prefix" else "; set site.id_prefix"
-    raise ConfigError(
-        f"{where}: {setting} {what} {value!r}, which is not a tag: URI such as 'tag:example.org,2026:' "
-        f"(RFC 4151) or an http(s) URL{fix}"
-    )
-
-
-def _valid_date(text: str) -> bool:
-    try:
-        date(*[*map(int, text.split("-")), 1, 1][:3])  # a year, a month of it, a day of that
-    except ValueError:
-        return False
-    return True
-
-
-def _plain_uri(text: str) -> bool:
-    return text.isascii() and all(ch.isprintable() and not ch.isspace() for ch in text)
-
-
-# What a feed cannot carry: XML 1.0 forbids the C0 controls but tab, LF and CR, the surrogates,
-# U+FFFE and U+FFFF. DEL and the C1 controls are legal XML but never meant; seed text loses them
-# too (ingest.decode). A control character in site.title had every seed rejected by the verifier.
-_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
-def _text(value: str, setting: str, where: str) -> str:
-    if bad := _ILLEGAL_RE.search(value):
-        raise ConfigError(
-            f"{where}: {setting} has the character U+{ord(bad.group()):04X} at position {bad.start() + 1}, "
-            "which a feed cannot carry"
-        )
-    return value
+        text_setting(name, f"the [sources] name {name!r}", where)
+    return tuple(sorted((name, http_url_setting(url, f"sources.{name}", where)) for name, url in table.items()))
 
 
 def _check_keys(table: object, allowed: set[str], where: str, prefix: str) -> None:

@@ -17,8 +17,6 @@ is whole when it appears.
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import logging
 import os
 import queue
@@ -34,6 +32,7 @@ from pathlib import Path
 import schedule
 
 from .build import Report
+from .ingest.seeds import open_for_writing
 from .scheduler import Stop, counts
 
 log = logging.getLogger(__name__)
@@ -87,25 +86,7 @@ def is_settled(path: Path, last: tuple[int, int] | None) -> tuple[bool, tuple[in
     now = (info.st_size, info.st_mtime_ns)
     if now != last:
         return False, now
-    return not _open_for_writing(path), now
-
-
-def _open_for_writing(path: Path) -> bool:
-    """True while some process has ``path`` open for writing (a read lease is refused then)."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return False  # gone or unreadable: the build reports it
-    try:
-        fcntl.fcntl(descriptor, fcntl.F_SETLEASE, fcntl.F_RDLCK)
-        fcntl.fcntl(descriptor, fcntl.F_SETLEASE, fcntl.F_UNLCK)
-        return False
-    except OSError as exc:
-        # EAGAIN: a writer has it open. EACCES / EINVAL: no lease for us here (not the file's
-        # owner, or a file system without leases): the size and mtime check has to do.
-        return exc.errno == errno.EAGAIN
-    finally:
-        os.close(descriptor)
+    return open_for_writing(path) is not True, now  # None (no lease here): size and mtime have to do
 
 
 @dataclass

@@ -175,7 +175,7 @@ def _deploy(args: argparse.Namespace, config: Config) -> None:
 
 
 def _deploy_settings(args: argparse.Namespace, config: Config) -> Any:
-    from ..deploy import Settings, Target
+    from ..deploy import TIMEOUT, Settings, Target
 
     table = config.deploy
     to = getattr(args, "to", None) or table.get("to")
@@ -188,6 +188,7 @@ def _deploy_settings(args: argparse.Namespace, config: Config) -> Any:
         gzip=bool(getattr(args, "gzip", False) or table.get("gzip", False)),
         cache_control=table.get("cache_control", f"public, max-age={config.max_age}"),
         archive_cache_control=table.get("archive_cache_control", "public, max-age=86400"),
+        timeout=float(table.get("timeout", TIMEOUT)),
     )
 
 
@@ -337,9 +338,11 @@ def _watching(args: argparse.Namespace, config: Config, stop: Any, publish: _Pub
 def run_serve(args: argparse.Namespace) -> int:
     from .. import scheduler
     from ..serve import FeedApp, run_server
+    from ..serve.app import Published
 
     config = load_config(args.config, seeds=args.seeds, out=args.out)
-    app = FeedApp(config.out, max_age=config.max_age if args.max_age is None else args.max_age, title=config.site.title)
+    max_age = config.max_age if args.max_age is None else args.max_age
+    app = FeedApp(config.out, max_age=max_age, title=config.site.title, published=Published(config.state))
     background: Callable[[threading.Event], None] | None = None
     publish = _Publisher(args, config, background=True)
     watching = _watching(args, config, None, publish) if args.watch else None
