@@ -280,7 +280,10 @@ class Watch:
             for batch in batches:
                 heard = self.clock()
                 now = _identity(self._path)
-                if now != armed:
+                # Removed and made again, the new directory may get the old one's inode number: the
+                # parent's notification for the entry itself says so when the identity cannot.
+                recreated = any(self._where(path) == self._entry and int(change) != _MODIFIED for change, path in batch)
+                if now != armed or (recreated and now is not None):
                     if now is None:
                         log.info("the seeds directory %s is gone: waiting for it to come back", self._path)
                     else:
@@ -310,6 +313,8 @@ class Watch:
 
 
 _STOP: tuple[float, set[tuple[int, str]]] = (-1.0, set())
+#: watchfiles' change code for a modified entry (added is 1, deleted 3).
+_MODIFIED = 2
 #: The change code of a queued "the seeds directory was replaced, and the new one is watched".
 _REPLACED = -2
 
