@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from .. import websub
 from ..config import Config
 from ..errors import SeedError, StateError
 from ..ingest.seeds import Scan
@@ -104,7 +103,9 @@ def build(
                 report = _build(run, None)
             except sqlite3.Error as again:
                 raise StateError(config.state, reason(again)) from None
-    if announce:  # after the lock is released: a slow hub never holds up the next build
+    if announce and config.site.hub:  # after the lock is released: a slow hub never holds up the next build
+        from .. import websub  # urllib and http.client: imported only where there is a hub
+
         websub.announce(config, report.written)  # pings that failed before are retried, even if nothing was written
     return report
 

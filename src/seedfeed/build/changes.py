@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ..codec import article_to_json
 from ..config import Config
@@ -27,10 +27,12 @@ from ..plan.dates import Before, Change, UniqueTimes, entry_dates
 from ..plan.links import title_key
 from ..plan.plan import Unit
 from ..progress import bar
-from ..store.record import Record
 from ..store.state import Row, State
 from .run import Run
 from .workers import load_all
+
+if TYPE_CHECKING:
+    from ..store.record import Record
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")

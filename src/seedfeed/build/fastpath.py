@@ -10,6 +10,7 @@ size or mtime) makes the build publish it again, and only it.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
@@ -92,9 +93,10 @@ def lacks_main(out: Path) -> bool:
 def stale(out: Path, published: Mapping[str, tuple[int, int]]) -> list[str]:
     """The published files that are missing from ``out``, or whose size or mtime changed since they were."""
     found = []
+    root = str(out)
     for name, recorded in published.items():
         try:
-            info = (out / name).stat()
+            info = os.stat(f"{root}/{name}")  # noqa: PTH116 -- a str: a Path per file costs more than the stat
         except OSError:
             found.append(name)
             continue

@@ -20,7 +20,6 @@ from ..codec import article_to_dict
 from ..config import Config, load_config
 from ..errors import EXIT_OK, EXIT_REJECTED, ConfigError, SeedfeedError
 from ..ingest.load import load_seed
-from ..websub import announce
 
 if TYPE_CHECKING:
     import schedule
@@ -65,6 +64,8 @@ class _Publisher:
 
     def _deploy_and_announce(self, config: Config, written: Sequence[str]) -> None:
         _deploy(self.args, config)
+        from ..websub import announce  # urllib: imported only by a command that deploys
+
         announce(config, written)
 
     def close(self) -> None:
