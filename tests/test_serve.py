@@ -325,3 +325,22 @@ def test_a_browser_gets_the_page_and_a_feed_reader_gets_the_feed_over_a_socket(s
     assert headers["vary"] == "Accept-Encoding, Accept"
     assert get(server, "/atom.xml", reader)[1]["content-type"] == "application/atom+xml; charset=utf-8"
     assert get(server, "/rss.xml", reader)[1]["content-type"] == "application/rss+xml; charset=utf-8"
+
+
+def test_closing_from_another_thread_never_closes_the_trigger_under_its_own_pull(site) -> None:
+    """A loop already awake may run the queued closing before ``pull_trigger`` writes its wake-up byte."""
+    srv = create_server(FeedApp(site.out), "127.0.0.1", 0, threads=1)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    trigger = srv.trigger
+    wake = trigger._physical_pull
+
+    def late_pull() -> None:  # a worker's byte wakes the loop after the closing is queued, before this write
+        wake()
+        time.sleep(0.2)
+        wake()
+
+    trigger._physical_pull = late_pull
+    close_server(srv, from_thread=True)  # EBADF here when the loop closed the trigger's pipe in between
+    thread.join(timeout=5)
+    assert not thread.is_alive()

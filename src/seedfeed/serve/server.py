@@ -307,15 +307,29 @@ def close_server(server: Any, *, from_thread: bool = False) -> None:
     ``from_thread``: the server's loop runs in another thread; the sockets are
     then closed by that loop itself (through waitress's trigger), never under
     its feet, and the loop ends once nothing is left to watch.
+
+    ``pull_trigger`` queues the closing, then writes to the trigger's pipe to
+    wake the loop. A loop already awake (a worker thread pulls the trigger
+    after each response) can run the closing between the two, and close that
+    pipe under the write: ``EBADF``, or a byte written into whatever file
+    reused the descriptor number meanwhile. So the closing waits for the write.
     """
+    pulled = threading.Event()
 
     def close_all() -> None:
         for channel in list(server._map.values()):
             channel.close()
 
+    def close_all_once_pulled() -> None:
+        pulled.wait(5)
+        close_all()
+
     server.task_dispatcher.shutdown()
     if from_thread:
-        server.trigger.pull_trigger(close_all)
+        try:
+            server.trigger.pull_trigger(close_all_once_pulled)
+        finally:
+            pulled.set()
     else:
         close_all()
 
