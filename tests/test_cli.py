@@ -40,7 +40,7 @@ def test_build_with_no_configuration_publishes_both_feeds(project, capsys) -> No
     ]
     out = capsys.readouterr()
     assert (
-        "1 of 1 articles in the feeds" in out.out
+        "seedfeed: 1 article published, 1 in the subscription feeds and 0 only in archive pages (1 seed," in out.out
         and "wrote atom.html, atom.xml, feed.html, feed.json, feeds.opml, index.html, rss.html, rss.xml" in out.out
     )
     assert out.err == ""
@@ -259,3 +259,16 @@ def test_a_bad_schedule_names_where_it_came_from(tmp_path, monkeypatch, capsys, 
     (tmp_path / "seedfeed.toml").write_text(toml)
     assert main(["schedule", *flags]) == EXIT_USAGE
     assert message in capsys.readouterr().err
+
+
+def test_the_summary_line_says_where_the_articles_are(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "seeds").mkdir()
+    for n in range(8):
+        (tmp_path / "seeds" / f"2024-01-0{n + 1}-c{n}.txt").write_text(f"Članek {n}\nBesedilo {n}.\n")
+    (tmp_path / "seedfeed.toml").write_text("[site]\nlimit = 3\npage_size = 2\n")
+    assert main(["build"]) == EXIT_OK
+    line = capsys.readouterr().out
+    assert line.startswith(
+        "seedfeed: 8 articles published, 3 in the subscription feeds and 5 only in archive pages (8 seeds, 0 rejected,"
+    )

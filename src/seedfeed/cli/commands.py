@@ -207,7 +207,7 @@ def run_build(args: argparse.Namespace) -> int:
     if not args.quiet:
         files = _files(report.written)
         print(
-            f"seedfeed: {report.entries} of {report.articles} articles in the feeds "
+            f"seedfeed: {published(report)} "
             f"({report.seeds} seed{'' if report.seeds == 1 else 's'}, {len(report.rejected)} rejected, "
             f"{report.new} new, "
             f"{report.changed} changed, {report.removed} removed); wrote {files}"
@@ -215,6 +215,20 @@ def run_build(args: argparse.Namespace) -> int:
             + f" in {config.out}"
         )
     return EXIT_REJECTED if report.rejected else EXIT_OK
+
+
+def published(report: Report) -> str:
+    """Where a build's articles are: every one is published, the newest in the subscription feeds.
+
+    >>> from seedfeed.build import Report
+    >>> published(Report(seeds=9, articles=8, entries=3, new=8, changed=0, removed=0, rejected=(), written=()))
+    '8 articles published, 3 in the subscription feeds and 5 only in archive pages'
+    """
+    archived = report.articles - report.entries
+    return (
+        f"{report.articles} article{'' if report.articles == 1 else 's'} published, "
+        f"{report.entries} in the subscription feeds and {archived} only in archive pages"
+    )
 
 
 def _ticks(args: argparse.Namespace, config: Config) -> tuple[timedelta | None, tuple[str, ...]]:
