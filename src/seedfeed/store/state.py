@@ -210,10 +210,6 @@ class State:
         query = "SELECT title_key, link FROM seeds WHERE title_key IN ({}) AND slug IS NOT NULL ORDER BY slug DESC"
         return dict(self._each(query, title_keys))  # the last written wins: the first by slug
 
-    def slug_owner(self, slug: str) -> str | None:
-        """The file name that publishes ``slug``, if any."""
-        return self.slug_owners([slug]).get(slug)
-
     def slug_owners(self, slugs: Iterable[str]) -> dict[str, str]:
         """Each of ``slugs`` that is published → the file name publishing it: one query for a batch."""
         return dict(self._each("SELECT slug, name FROM seeds WHERE slug IN ({})", slugs))
