@@ -194,7 +194,8 @@ class FeedApp:
         except OSError:
             return None
         if self.published is not None:
-            names = [n for n in names if n in self.published.names()]
+            published = self.published.names()  # once: each call costs a stat of the state
+            names = [n for n in names if n in published]
         feeds = [
             n for n in names if media_type(n).startswith(("application/atom", "application/rss", "application/feed"))
         ]
