@@ -131,7 +131,8 @@ def _build(run: Run, changed: Collection[str] | None) -> Report:
         published = _publish(run, state, owed)
         rejected = (*listing.rejected, *changes.rejected, *published.rejected)
         # A build with rejected seeds records no scan digest: they are reported again next time.
-        done = replace(current, scan=None if rejected else digest, articles=state.count(), pages=len(state.pages()))
+        owing = state.ledger()  # as _owe left it: publishing makes no archive page
+        done = replace(current, scan=None if rejected else digest, articles=state.count(), pages=owing.pages)
         state.set_ledger(done)
         state.commit()
     return _report(run, listing, done.articles, changes, published)
