@@ -89,7 +89,7 @@ def _stamps(out: Path) -> dict[str, tuple[bytes, int]]:
 def test_new_articles_never_change_a_full_page(archive) -> None:
     config, _ = archive
     before = _stamps(config.out)
-    write_seeds(config.seeds, 6, start=23)
+    added = write_seeds(config.seeds, 6, start=23)
     report = build(config, now=NOW + timedelta(hours=1))
     after = _stamps(config.out)
     for number in (1, 2, 3, 4):
@@ -104,6 +104,7 @@ def test_new_articles_never_change_a_full_page(archive) -> None:
         "feed.html",
         "index.html",  # it lists the new page 6
         *(f"archive/{k}.{f}.xml" for k in (5, 6) for f in ("atom", "rss")),
+        *(f"articles/{slug}.html" for slug in added),  # the new articles' own pages, and no other
     }
 
 
@@ -111,7 +112,7 @@ def test_editing_an_old_article_rewrites_only_its_page(archive) -> None:
     config, slugs = archive
     (config.seeds / f"{slugs[5]}.txt").write_text("Popravljen članek\nNovo besedilo.\n", encoding="utf-8")
     report = build(config, now=NOW + timedelta(hours=1))
-    assert report.written == ("archive/2.atom.xml", "archive/2.rss.xml")
+    assert report.written == ("archive/2.atom.xml", "archive/2.rss.xml", f"articles/{slugs[5]}.html")
     page = feedparser.parse(str(config.out / "archive/2.atom.xml"))
     assert "Popravljen članek" in [e.title for e in page.entries]
 

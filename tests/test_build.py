@@ -182,7 +182,7 @@ def test_a_seed_s_own_url_wins_then_the_corpus_then_the_configured_pattern(tmp_p
     build(config, now=NOW)
     assert _related_links(config)["2024-01-01-a"] == [
         "https://elsewhere.example/b",  # the seed said so, although the corpus has a "B story"
-        "https://example.org/2024-01-03-c",  # the corpus article with that title
+        "https://example.org/feeds/articles/2024-01-03-c.html",  # the page of the corpus article with that title
         "https://example.org/news/unknown-story.html",  # the site's own pattern, configured
     ]
 
@@ -311,8 +311,9 @@ def test_a_story_gets_its_link_everywhere_when_its_article_arrives_and_loses_it_
     assert all('rel="related"' not in (config.out / d).read_text() for d in documents)
     (seeds / "2024-03-01-later.txt").write_text("Later story\nBody.\n")
     build(config, now=NOW)
+    link = 'href="https://example.org/feeds/articles/2024-03-01-later.html"'
     for document in documents:  # not only the subscription feed: the page and the tag feed A is in
-        assert 'href="https://example.org/2024-03-01-later"' in (config.out / document).read_text(), document
+        assert link in (config.out / document).read_text(), document
     (seeds / "2024-03-01-later.txt").unlink()
     build(config, now=NOW)
     assert all('rel="related"' not in (config.out / d).read_text() for d in documents)

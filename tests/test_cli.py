@@ -28,6 +28,7 @@ def project(tmp_path, monkeypatch):
 def test_build_with_no_configuration_publishes_both_feeds(project, capsys) -> None:
     assert main(["build"]) == EXIT_OK
     assert sorted(p.name for p in (project / "feeds").iterdir()) == [
+        "articles",
         "atom.html",
         "atom.xml",
         "feed.html",

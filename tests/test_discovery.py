@@ -55,7 +55,7 @@ def test_the_browser_view_shows_lead_date_credits_and_related_links() -> None:
     links = [(a.get("href"), a.text) for a in related.iter("a")]
     assert links == [
         (
-            "https://example.org/2023-09-13-kim-jong-un-in-putin-v-boju-proti-imperializmu",
+            "https://example.org/feeds/articles/2023-09-13-kim-jong-un-in-putin-v-boju-proti-imperializmu.html",
             "Kim Jong Un in Putin v boju proti imperializmu",
         )
     ]
@@ -155,7 +155,7 @@ def listed(out: Path) -> set[str]:
     return names
 
 
-def test_every_published_file_is_listed(make_config) -> None:
+def test_every_published_feed_and_view_is_listed(make_config) -> None:
     config = make_config(limit=3, page_size=2)
     for index in range(9):
         (config.seeds / f"2024-02-{index + 1:02d}-n{index}.txt").write_text(
@@ -165,4 +165,6 @@ def test_every_published_file_is_listed(make_config) -> None:
     published = {str(p.relative_to(config.out)) for p in config.out.rglob("*") if p.is_file()}
     assert any(name.startswith("archive/") for name in published)
     assert {"atom.html", "rss.html", "feed.html"} <= published  # the browser views are listed too
-    assert published - listed(config.out) == set()
+    pages = {name for name in published if name.startswith("articles/")}  # linked by their entries (the crawl)
+    assert len(pages) == 9
+    assert published - pages - listed(config.out) == set()

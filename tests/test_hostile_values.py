@@ -35,7 +35,7 @@ def _topic_files(out: Path, kind: str, label: str) -> list[Path]:
 
 def _modified(config, slug: str) -> datetime:
     feed = json.loads((config.out / "feed.json").read_text())
-    return next(datetime.fromisoformat(i["date_modified"]) for i in feed["items"] if i["url"].endswith(slug))
+    return next(datetime.fromisoformat(i["date_modified"]) for i in feed["items"] if i["id"].endswith(slug))
 
 
 # --- topic file names -------------------------------------------------------------------

@@ -76,10 +76,11 @@ def test_deleted_output_is_published_again_without_any_seed_change(shipped, make
 
 def test_changed_settings_parse_everything_again(shipped, make_config) -> None:
     build(make_config(shipped), now=NOW)
-    report = build(make_config(shipped, base_url="https://novice.example.si/"), now=NOW + timedelta(hours=1))
+    moved = make_config(shipped, base_url="https://novice.example.si/", feeds_url="https://novice.example.si/feeds/")
+    report = build(moved, now=NOW + timedelta(hours=1))
     assert report.parsed == 1 and {"atom.xml", "feed.json", "rss.xml"} <= set(report.written)
     entry = feedparser.parse(str(make_config(shipped).out / "atom.xml")).entries[0]
-    assert entry.link.startswith("https://novice.example.si/") and entry.updated == entry.published
+    assert entry.link.startswith("https://novice.example.si/feeds/articles/") and entry.updated == entry.published
 
 
 def test_seed_rejected_for_a_duplicate_slug_is_published_once_the_other_is_gone(make_config) -> None:

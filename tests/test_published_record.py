@@ -107,7 +107,7 @@ def test_two_outputs_built_in_turn_from_one_state_both_get_every_article(paged, 
     assert _files(other.out) == _files(paged.out)
 
 
-def test_files_replace_the_old_ones_archive_pages_first_and_the_index_last(paged) -> None:
+def test_files_replace_the_old_ones_article_pages_first_and_the_index_last(paged) -> None:
     renamed: list[str] = []
 
     class Recording(Writer):
@@ -119,7 +119,9 @@ def test_files_replace_the_old_ones_archive_pages_first_and_the_index_last(paged
         (paged.seeds / f"2026-10-2{n}-novo-{n}.txt").write_text(f"Novo {n}\nBesedilo.\n", encoding="utf-8")
     build(paged, now=NOW + timedelta(hours=1), writer=Recording())
     assert renamed == sorted(renamed, key=publish_order)
-    assert renamed[0].startswith("archive/") and renamed[-1] in ("index.html", "feeds.opml")
+    assert renamed[0].startswith("articles/") and renamed[-1] in ("index.html", "feeds.opml")
+    first_feed = min(i for i, name in enumerate(renamed) if not name.startswith("articles/"))
+    assert renamed[first_feed].startswith("archive/")  # the entries that link the new pages come after them
     assert renamed.index("atom.xml") > max(
         i for i, name in enumerate(renamed) if name.startswith(("archive/", "tags/"))
     )

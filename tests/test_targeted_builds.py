@@ -94,4 +94,4 @@ def test_new_settings_make_a_targeted_build_read_everything(tmp_path) -> None:
     (root / "seeds" / "2024-06-01-x.txt").write_text("X\nBody.\n")
     build(load_config(root / "seedfeed.toml"), now=NOW, changed={"2024-06-01-x.txt"})
     atom = (root / "feeds" / "atom.xml").read_text()
-    assert "https://example.org/2024" not in atom and "https://novice.example/2024-06-01-x" in atom
+    assert "https://example.org/" not in atom and "https://novice.example/feeds/articles/2024-06-01-x.html" in atom

@@ -83,7 +83,7 @@ def test_the_summary_line_names_what_was_removed(make_config, capsys) -> None:
     capsys.readouterr()
     assert main(flags) == 0
     line = capsys.readouterr().out
-    assert "1 removed); wrote " in line and "; removed 8 archive pages and topic feeds in " in line
+    assert "1 removed); wrote " in line and "; removed 1 article page and 8 archive and topic documents in " in line
 
 
 def test_unchanged_topic_feeds_are_not_rewritten(make_config) -> None:

@@ -36,8 +36,21 @@ def http_url_setting(value: str, setting: str, where: str) -> str:
 
 def related_url_pattern(pattern: str, where: str) -> None:
     """The pattern with ``{slug}`` replaced must be a URL as it stands: it is not encoded when it is used."""
+    url_pattern(pattern, "site.related_url", ("{slug}",), where)
+
+
+def url_pattern(pattern: str, setting: str, fields: tuple[str, ...], where: str) -> None:
+    """``pattern`` with ``{slug}`` in it, and its ``fields`` filled, must be a URL as it stands.
+
+    Nothing is encoded when the pattern is used: an example value for each
+    field must give an ASCII http(s) URL.
+    """
     example = pattern.replace("{slug}", "x")
+    for name in fields:
+        example = example.replace(name, "1")
     reason = "" if "{slug}" in pattern else "it has no {slug}"
+    if not reason and "{" in example:
+        reason = f"its only fields may be {', '.join(fields)}"
     try:
         http_url(example)
     except ValueError as exc:
@@ -46,7 +59,7 @@ def related_url_pattern(pattern: str, where: str) -> None:
         reason = "it has non-ASCII, space or control characters: percent-encode them"
     if reason:
         raise ConfigError(
-            f"{where}: site.related_url must be an ASCII http(s) URL with {{slug}} in it, "
+            f"{where}: {setting} must be an ASCII http(s) URL with {{slug}} in it, "
             f"such as 'https://example.org/{{slug}}'; got {pattern!r}: {reason}"
         )
 

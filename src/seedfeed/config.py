@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .checks import http_url_setting, id_prefix_uri, in_range, related_url_pattern, text_setting
+from .checks import http_url_setting, id_prefix_uri, in_range, related_url_pattern, text_setting, url_pattern
 from .errors import ConfigError
 from .ingest.parse import LANGUAGE_TAG
 from .model import Limits, Site
@@ -270,6 +270,8 @@ def _site(table: dict[str, Any], sources: dict[str, Any], where: str) -> Site:
             raise ConfigError(f"{where}: site.{key} is empty; every feed carries it")
     if "related_url" in values:
         related_url_pattern(values["related_url"], where)
+    if "article_url" in values:
+        url_pattern(values["article_url"], "site.article_url", ("{slug}", "{yyyy}", "{mm}", "{dd}"), where)
     base = values.get("base_url", defaults.base_url)
     values["base_url"] = base = http_url_setting(base if base.endswith("/") else base + "/", "site.base_url", where)
     feeds_url = values.get("feeds_url", f"{base}feeds/")

@@ -49,7 +49,10 @@ class Article:
     """One seed article, ready to become a feed entry.
 
     ``id`` and ``slug`` come from the seed's file name only, so editing the
-    title never changes them. ``published`` is ``None`` until the build fills
+    title never changes them. ``link`` is the seed's own ``url:``; ``""``
+    when it gives none, until the build decides where the entry links
+    (:func:`seedfeed.plan.links.entry_link`: the site's pattern, or the
+    article page seedfeed publishes). ``published`` is ``None`` until the build fills
     it from the state database when neither front matter nor file name has a
     date; ``updated`` equals ``published`` until the seed's bytes change.
 
@@ -117,7 +120,11 @@ class Site:
     change it, or every reader shows every article again. ``hub`` is a WebSub
     hub URL: the feeds then carry ``<link rel="hub">`` and changes are pinged.
     ``limit`` entries are in the subscription feeds; older ones are in RFC 5005
-    archive pages of ``page_size`` entries. ``related_url`` (say
+    archive pages of ``page_size`` entries. ``article_url`` (say
+    ``https://novice.example.si/{yyyy}/{mm}/{slug}``) is where the site's own
+    articles live, for every seed that gives no ``url:``; without it, seedfeed
+    publishes a page for each such article and the entry links to it.
+    ``related_url`` (say
     ``https://example.org/{slug}``) links a related story that no seed
     gives a URL for and no corpus article matches; without it such a story
     has no link. ``entry_author`` writes ``author`` on every entry without
@@ -137,6 +144,7 @@ class Site:
     topic_min: int = 1
     hub: str | None = None
     related_url: str | None = None
+    article_url: str | None = None
     entry_author: bool = True
     sources: tuple[tuple[str, str], ...] = field(default=())
     limits: Limits = Limits()

@@ -187,6 +187,7 @@ def _owe(
         if work.everything or restyle or moved:
             affected |= {Unit.page(k) for k in state.pages()}
             affected |= {Unit.topic(kind, key) for kind, key in state.topic_counts()}
+            affected |= {Unit.article(slug) for slug in state.slugs()}
         owed = (ledger.owed or frozenset()) | affected
     state.set_ledger(replace(current, owed=owed, articles=state.count(), pages=len(state.pages()), out=ledger.out))
     state.commit()

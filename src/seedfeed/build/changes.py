@@ -24,7 +24,7 @@ from ..ingest.seeds import WAITING
 from ..model import Article
 from ..plan.archive import assign_pages
 from ..plan.dates import Before, Change, UniqueTimes, entry_dates
-from ..plan.links import title_key
+from ..plan.links import entry_link, title_key
 from ..plan.plan import Unit
 from ..progress import bar
 from ..store.state import Row, State
@@ -61,6 +61,7 @@ def forget(state: State, gone: Sequence[str]) -> Changes:
     """Drop the rows of seed files that are gone; the documents that held their articles change."""
     rows = state.rows(gone).values()
     affected = {Unit.page(r.page) for r in rows if r.page is not None}
+    affected |= {Unit.article(r.slug) for r in rows if r.slug}  # its page goes with it
     affected |= {Unit.topic(kind, key) for kind, key in state.topics_of(gone)}
     state.forget(gone)
     affected |= citing(state, {r.title_key for r in rows if r.title_key})  # their links go with them
@@ -74,6 +75,7 @@ def citing(state: State, titles: set[str]) -> set[Unit]:
         return set()
     rows = state.rows(names).values()
     units = {Unit.page(r.page) for r in rows if r.page is not None}
+    units |= {Unit.article(r.slug) for r in rows if r.slug}
     return units | {Unit.topic(kind, key) for kind, key in state.topics_of(names)}
 
 
@@ -155,6 +157,8 @@ class _Recorder:
         old = self.rows.get(name)
         if old is not None and old.page is not None:
             self.changes.affected.add(Unit.page(old.page))  # whatever happens to it, its page is rendered again
+        if old is not None and old.slug and (result.article is not None or result.error is not None):
+            self.changes.affected.add(Unit.article(old.slug))  # its article page: rendered again, or removed
         if old is not None and old.title_key and (result.article is not None or result.error is not None):
             self.titles.add(old.title_key)  # its title may have changed or gone
         if result.error is not None:
@@ -190,7 +194,8 @@ class _Recorder:
         self.changes.new += dates.change is Change.NEW
         self.changes.changed += dates.change is Change.EDITED
         self.times.note(dates.updated)
-        article = replace(article, published=dates.published, updated=dates.updated)
+        link = article.link or entry_link(self.run.config.site, article.slug, dates.published)
+        article = replace(article, published=dates.published, updated=dates.updated, link=link or "")
         self.writes.append(
             Row(
                 name,
@@ -212,6 +217,7 @@ class _Recorder:
         if dates.change is not Change.SAME:
             self.titles.add(title_key(article.title))
         self.changes.affected |= {Unit.topic(kind, key) for kind, key, _ in topics}
+        self.changes.affected.add(Unit.article(article.slug))
 
     def _reject(self, error: SeedError, name: str, stat: tuple[int, int], sha: str) -> None:
         self.changes.rejected.append(error)

@@ -19,10 +19,10 @@ from pathlib import Path
 from ..codec import article_from_json
 from ..errors import PublishError, SeedfeedError
 from ..feeds import FORMATS, PAGED, format_of
-from ..feeds.names import MAIN, OBSOLETE_FILES, Page, view_name
+from ..feeds.names import MAIN, OBSOLETE_FILES, Page, article_of, article_page, view_name
 from ..model import Article, Site
 from ..plan.archive import archive_page
-from ..plan.links import cited_titles, resolve_related
+from ..plan.links import cited_titles, has_page, resolve_related
 from ..plan.plan import Unit
 from ..progress import bar
 from ..store.publish import Outcome
@@ -38,6 +38,8 @@ Document = tuple[str, bytes]
 PARALLEL_PAGES_FROM = 16
 #: Fragments kept for reuse within a build: the subscription and topic feeds share their newest entries.
 FRAGMENTS_KEPT = 1024
+#: Article pages whose articles are read from the state in one query.
+ARTICLE_BATCH = 500
 
 
 class Unpublishable(Exception):
@@ -90,9 +92,12 @@ class Producers:
         self.renderer = Documents(self.site, keep=FRAGMENTS_KEPT, store=state)
         self.links = Links(state, self.site.related_url)
         self.current: list[Article] = []
+        self.slugs = sorted(u.slug for u in units if u.slug is not None)
+        self.paged: set[str] = set()  # the slugs whose article page this build published
 
     def documents(self) -> Iterator[Document]:
         """Every document, in the order they are staged."""
+        yield from bar(self.articles(), total=len(self.slugs), label="article pages", enabled=self.run.progress)
         entries = self._resolve(self.state.newest(self.site.limit))
         if entries:
             yield from self.subscription(entries)
@@ -113,6 +118,20 @@ class Producers:
             if fmt.render is not None:
                 yield fmt.main, fmt.render(entries, self.site, feed_language(entries, self.site))
         yield from self.views(entries, None, self.site.title)
+
+    def articles(self) -> Iterator[Document]:
+        """The page of each article of the units that links to one (that gives no URL of its own)."""
+        from ..feeds.article import render_article
+
+        for start in range(0, len(self.slugs), ARTICLE_BATCH):
+            stored = self.state.articles(self.slugs[start : start + ARTICLE_BATCH])
+            for article in self.links.resolve(stored.values()):
+                if has_page(article, self.site):
+                    self.current[:] = [article]
+                    self.paged.add(article.slug)
+                    language = self.site.language or article.language
+                    yield article_page(article.slug), render_article(article, self.site, language)
+        self.current.clear()
 
     def archive(self) -> Iterator[Document]:
         """The archive pages of the units: in worker processes when there are many."""
@@ -161,12 +180,12 @@ class Producers:
         yield from discovery_documents(self.site, sorted(self.sizes), self.listed)
 
     def dropped(self) -> list[str]:
-        """The files to remove: the feeds and views of topics that lost their last article, and obsolete files."""
+        """The files to remove: the feeds and views of topics that lost their last article, the pages of
+        articles that are gone or now link elsewhere, and obsolete files."""
         kept = {Unit.topic(kind, key) for kind, key, _ in self.listed}
-        names = [
-            fmt.document(u.name) for u in sorted(self.units) if u.number is None and u not in kept for fmt in PAGED
-        ]
-        return [*names, *(view_name(n) for n in names), *OBSOLETE_FILES]
+        names = [fmt.document(u.name) for u in sorted(self.units) if u.is_topic and u not in kept for fmt in PAGED]
+        pages = [article_page(slug) for slug in self.slugs if slug not in self.paged]
+        return [*pages, *names, *(view_name(n) for n in names), *OBSOLETE_FILES]
 
     def _page(self, number: int) -> Page:
         return archive_page(number, self.sizes, self.site.page_size)
@@ -222,10 +241,16 @@ def publish_units(run: Run, state: State, units: Set[Unit]) -> Done:
 
 
 def verify_document(name: str, data: bytes) -> None:
-    """The format's verifier (deep for the subscription documents), else the discovery documents' checks."""
+    """The format's verifier (deep for the subscription documents), the article pages' checks, else the
+    discovery documents' checks."""
     fmt = format_of(name)
     if fmt is not None:
         fmt.verify(data, name == fmt.main)
+        return
+    if article_of(name) is not None:
+        from ..feeds.article import verify_article_page
+
+        verify_article_page(name, data)
         return
     from ..feeds.discovery import verify_discovery
 

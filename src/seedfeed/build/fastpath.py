@@ -17,7 +17,7 @@ from pathlib import Path
 from .. import __version__
 from ..config import Config
 from ..feeds import FEED_FILES
-from ..feeds.names import archive_number, topic_of
+from ..feeds.names import archive_number, article_of, topic_of
 from ..ingest.seeds import Scan, scan_changes, scan_seeds
 from ..model import Site
 from ..plan.plan import Unit
@@ -30,11 +30,20 @@ CACHE_VERSION = 2
 def fingerprints(site: Site) -> tuple[str, str]:
     """(what the cached articles depend on besides the seed bytes, what the documents depend on).
 
-    Parsing reads only the ids' prefix, the base URL, the time zone, the
-    fallback language and the limits: a new site title, ``limit`` or hub
-    renders every document again but parses no seed.
+    Parsing and recording read only the ids' prefix, the base URL, the time
+    zone, the fallback language, the limits and what decides the entries'
+    links (``feeds_url``, ``article_url``): a new site title, ``limit`` or
+    hub renders every document again but parses no seed.
     """
-    parsing = (site.id_prefix, site.base_url, site.timezone, site.language, site.limits)
+    parsing = (
+        site.id_prefix,
+        site.base_url,
+        site.timezone,
+        site.language,
+        site.limits,
+        site.feeds_url,
+        site.article_url,
+    )
     code = f"{__version__}/{CACHE_VERSION}"
     return (
         hashlib.sha256(f"{code}/{parsing!r}".encode()).hexdigest(),
@@ -110,8 +119,10 @@ def owed_by(names: Iterable[str]) -> tuple[set[Unit], bool]:
     units: set[Unit] = set()
     main = False
     for name in names:
-        page, topic = archive_number(name), topic_of(name)
-        if page is not None:
+        page, topic, slug = archive_number(name), topic_of(name), article_of(name)
+        if slug is not None:
+            units.add(Unit.article(slug))
+        elif page is not None:
             units.add(Unit.page(page))
         elif topic is not None:
             units.add(Unit.topic(*topic))

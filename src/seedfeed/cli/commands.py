@@ -10,6 +10,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,8 @@ from ..codec import article_to_dict
 from ..config import Config, load_config
 from ..errors import EXIT_OK, EXIT_REJECTED, ConfigError, SeedfeedError
 from ..ingest.load import load_seed
+from ..plan.links import entry_link
+from .summary import summary
 
 if TYPE_CHECKING:
     import schedule
@@ -205,30 +208,8 @@ def run_build(args: argparse.Namespace) -> int:
     config = load_config(args.config, seeds=args.seeds, out=args.out)
     report = _Publisher(args, config)(config, progress=progress.wanted(args.quiet))
     if not args.quiet:
-        files = _files(report.written)
-        print(
-            f"seedfeed: {published(report)} "
-            f"({report.seeds} seed{'' if report.seeds == 1 else 's'}, {len(report.rejected)} rejected, "
-            f"{report.new} new, "
-            f"{report.changed} changed, {report.removed} removed); wrote {files}"
-            + (f"; removed {_files(report.deleted)}" if report.deleted else "")
-            + f" in {config.out}"
-        )
+        print(summary(report, config.out))
     return EXIT_REJECTED if report.rejected else EXIT_OK
-
-
-def published(report: Report) -> str:
-    """Where a build's articles are: every one is published, the newest in the subscription feeds.
-
-    >>> from seedfeed.build import Report
-    >>> published(Report(seeds=9, articles=8, entries=3, new=8, changed=0, removed=0, rejected=(), written=()))
-    '8 articles published, 3 in the subscription feeds and 5 only in archive pages'
-    """
-    archived = report.articles - report.entries
-    return (
-        f"{report.articles} article{'' if report.articles == 1 else 's'} published, "
-        f"{report.entries} in the subscription feeds and {archived} only in archive pages"
-    )
 
 
 def _ticks(args: argparse.Namespace, config: Config) -> tuple[timedelta | None, tuple[str, ...]]:
@@ -245,17 +226,6 @@ def _ticks(args: argparse.Namespace, config: Config) -> tuple[timedelta | None, 
 def _describe(every: timedelta | None, at: tuple[str, ...]) -> str:
     parts = [f"every {every.total_seconds():g} s"] if every else []
     return ", ".join([*parts, *(f"daily at {a}" for a in at)])
-
-
-def _files(written: Sequence[str]) -> str:
-    """``atom.xml, rss.xml``, or ``atom.xml, rss.xml and 398 archive pages and topic feeds`` for a long list."""
-    if not written:
-        return "nothing (feeds unchanged)"
-    main = [name for name in written if "/" not in name]
-    rest = len(written) - len(main)
-    if rest <= 4:
-        return ", ".join(written)
-    return ", ".join(main) + (" and " if main else "") + f"{rest} archive pages and topic feeds"
 
 
 def _planned(
@@ -389,6 +359,8 @@ def run_parse(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     article = load_seed(args.file, config.site).article
     assert article is not None
+    if not article.link:  # where the build would link it; a pattern with a date waits for the first build's
+        article = replace(article, link=entry_link(config.site, article.slug, article.published) or "")
     data = article_to_dict(article)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))

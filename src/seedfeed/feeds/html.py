@@ -25,7 +25,8 @@ from ..model import Article, Site
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-_STYLE = """
+#: The style sheet of every page: inline, so that a page needs no other file.
+STYLE = """
 :root { color-scheme: light dark; font-family: system-ui, sans-serif; line-height: 1.5; }
 body { max-width: 46rem; margin: 0 auto; padding: 1rem; }
 header { border-bottom: 1px solid #8884; margin-bottom: 1rem; }
@@ -86,7 +87,7 @@ def render_view(
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)}</title>\n"
         f'<link rel="alternate" type="{escape(media_type)}" title="{escape(title)}" href="{escape(address)}">\n'
-        f"<style>{_STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{escape(title)}</h1>\n"
+        f"<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{escape(title)}</h1>\n"
         f"<p>{escape(site.description)}</p>\n"
         f'<p class="note">{escape(lexicon.view["note"])}<br><code>{escape(address)}</code></p>\n'
         f'<p><a href="{up}index.html">{escape(site.title)}</a></p>\n'
@@ -108,19 +109,24 @@ def _entry(article: Article, site: Site, language: str, lexicon: Lexicon) -> str
         f"<p>{escape(article.lead)}</p>",
     ]
     if article.credits or article.credit_lines:
-        parts.append(f'<ul class="credits">{_credits(article, lexicon)}</ul>')
+        parts.append(f'<ul class="credits">{credits_html(article, lexicon)}</ul>')
     if article.related:
-        heading = f"<h3>{escape(article.related_heading)}</h3>" if article.related_heading else ""
-        stories = "".join(
-            f'<li><a href="{escape(s.url)}">{escape(s.title)}</a></li>' if s.url else f"<li>{escape(s.title)}</li>"
-            for s in article.related
-        )
-        parts.append(f'<section class="related">{heading}<ul>{stories}</ul></section>')
+        parts.append(related_html(article, "h3"))
     parts.append("</article>\n")
     return "\n".join(parts)
 
 
-def _credits(article: Article, lexicon: Lexicon) -> str:
+def related_html(article: Article, heading_tag: str) -> str:
+    """The related stories under the seed's own heading (none when it gave none), linked where a URL is known."""
+    heading = f"<{heading_tag}>{escape(article.related_heading)}</{heading_tag}>" if article.related_heading else ""
+    stories = "".join(
+        f'<li><a href="{escape(s.url)}">{escape(s.title)}</a></li>' if s.url else f"<li>{escape(s.title)}</li>"
+        for s in article.related
+    )
+    return f'<section class="related">{heading}<ul>{stories}</ul></section>'
+
+
+def credits_html(article: Article, lexicon: Lexicon) -> str:
     """Each credit line as the seed wrote it (its roles in ``data-roles``); then any credit no line
     holds (front matter ``author:``) with the page's own label for its role."""
     items = []

@@ -7,7 +7,9 @@
 * a topic feed: ``tags/volitve.atom.xml``, ``sources/sta.rss.xml``, its key
   the label's slug, capped (:func:`topic_key`);
 * a feed's browser view: its name ending ``.html`` (``tags/volitve.rss.html``);
-* discovery: ``index.html`` and ``feeds.opml``.
+* discovery: ``index.html`` and ``feeds.opml``;
+* an article's own page, for an article that gives no URL of its own:
+  ``articles/<slug>.html`` (:func:`article_page`).
 
 Code that reads a name back (the deploy's order, the recovery of a lost
 state, the build's check for missing pages) asks :func:`archive_number` and
@@ -23,6 +25,8 @@ from ..ingest.slug import slugify
 
 #: The directory of the RFC 5005 archive pages.
 ARCHIVE = "archive"
+#: The directory of the article pages.
+ARTICLES = "articles"
 #: The topic feeds' directories: one feed per tag, one per credited source.
 TOPIC_KINDS = ("tags", "sources")
 INDEX_FILE = "index.html"
@@ -157,25 +161,51 @@ def topic_of(name: str) -> tuple[str, str] | None:
     return (kind, key) if dot and key else None
 
 
+def article_page(slug: str) -> str:
+    """``articles/<slug>.html``: the page of an article that gives no URL of its own.
+
+    >>> article_page("2025-11-21-kim-in-putin")
+    'articles/2025-11-21-kim-in-putin.html'
+    """
+    return f"{ARTICLES}/{slug}.html"
+
+
+def article_of(name: str) -> str | None:
+    """The slug of an article page's file name, else ``None``.
+
+    >>> article_of("articles/kim.html"), article_of("archive/1.atom.xml"), article_of("articles/x/y.html")
+    ('kim', None, None)
+    """
+    folder, slash, rest = name.partition("/")
+    slug = rest.removesuffix(".html")
+    if folder != ARTICLES or not slash or slug == rest or not slug or "/" in slug:
+        return None
+    return slug
+
+
 def publish_order(name: str) -> tuple[int, int, int, str]:
     """The order in which published files replace the old ones, on disk and in a deploy.
 
     A reader who fetches a file while a build or a deploy is under way must
-    find every file it links to: so archive pages first (the newest first:
+    find every file it links to: so the article pages first (the entries link
+    them), then the archive pages (the newest first:
     an older page gains a link to a newer one), then the topic feeds, then
     the subscription feeds, then the index and the OPML, which link them all.
     Within each, a feed comes before its browser view, which links to it.
 
     >>> names = ["index.html", "atom.html", "atom.xml", "archive/1.atom.xml", "archive/2.rss.xml", "tags/x.rss.xml"]
-    >>> sorted(names, key=publish_order)
-    ['archive/2.rss.xml', 'archive/1.atom.xml', 'tags/x.rss.xml', 'atom.xml', 'atom.html', 'index.html']
+    >>> sorted([*names, "articles/kim.html"], key=publish_order)  # doctest: +NORMALIZE_WHITESPACE
+    ['articles/kim.html', 'archive/2.rss.xml', 'archive/1.atom.xml', 'tags/x.rss.xml', 'atom.xml', 'atom.html',
+     'index.html']
     """
+    if article_of(name) is not None:
+        return (0, 0, 0, name)
     view = int(name.endswith(".html") and name != INDEX_FILE)
     page = archive_number(name)
     if page is not None:
-        return (0, -page, view, name)
+        return (1, -page, view, name)
     if is_topic(name):
-        return (1, 0, view, name)
+        return (2, 0, view, name)
     if name in (INDEX_FILE, OPML_FILE):
-        return (3, 0, 0, name)
-    return (2, 0, view, name)
+        return (4, 0, 0, name)
+    return (3, 0, view, name)

@@ -43,6 +43,7 @@ _SOUTH_SLAVIC_LATIN_VIEW = {
     "note": "Ovo je feed: kopirajte njegovu adresu u svoj čitač feedova.",
     "date": "{d}. {m}. {Y}.",
     "datetime": "{d}. {m}. {Y}. u {H}:{M}",
+    "updated": "ažurirano",
 }
 
 _SOUTH_SLAVIC_LABELS: dict[str, Role] = {
@@ -115,6 +116,7 @@ LEXICONS: tuple[Lexicon, ...] = (
             "note": "To je vir novic (feed): kopirajte njegov naslov v svoj bralnik novic.",
             "date": "{d}. {m}. {Y}",
             "datetime": "{d}. {m}. {Y}, {H}.{M}",
+            "updated": "posodobljeno",
         },
     ),
     Lexicon(
@@ -221,6 +223,7 @@ LEXICONS: tuple[Lexicon, ...] = (
             "note": "Ово је фид: копирајте његову адресу у свој читач фидова.",
             "date": "{d}. {m}. {Y}.",
             "datetime": "{d}. {m}. {Y}. у {H}:{M}",
+            "updated": "ажурирано",
         },
     ),
     Lexicon(
@@ -299,6 +302,7 @@ LEXICONS: tuple[Lexicon, ...] = (
             "note": "This is a feed: copy its address into your feed reader.",
             "date": "{d} {b} {Y}",
             "datetime": "{d} {b} {Y}, {H}:{M}",
+            "updated": "updated",
         },
     ),
     Lexicon(
@@ -352,6 +356,7 @@ LEXICONS: tuple[Lexicon, ...] = (
             "note": "Dies ist ein Feed: Kopieren Sie seine Adresse in Ihren Feedreader.",
             "date": "{d}.{m}.{Y}",
             "datetime": "{d}.{m}.{Y}, {H}:{M} Uhr",
+            "updated": "aktualisiert",
         },
     ),
 )

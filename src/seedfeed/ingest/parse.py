@@ -93,7 +93,7 @@ def parse_seed(text: str, *, name: str, site: Site, path: str | None = None) -> 
     return Article(
         id=f"{site.id_prefix}{slug}",
         slug=slug,
-        link=_url(front["url"], where) if "url" in front else f"{site.base_url}{slug}",
+        link=_url(front["url"], where) if "url" in front else "",  # the build decides (plan.links.entry_link)
         title=title,
         language=language,
         paragraphs=tuple(p.strip() for p in paragraphs),

@@ -1,17 +1,56 @@
-"""Related stories → URLs (pure): the URL somebody gave for each story, else none.
+"""Entries and related stories → URLs (pure): the URL somebody gave, else one seedfeed publishes.
 
-In order: the seed's own URL; the corpus article with the same title (the
-first by slug); the site's ``related_url`` pattern with the title's slug,
-when one is configured. Nothing is guessed.
+An entry links, in order, to the seed's own ``url:``; else the site's
+``article_url`` pattern; else the article page seedfeed publishes
+(:func:`entry_link`). A related story links, in order, to the seed's own
+URL; the corpus article with the same title (the first by slug); the site's
+``related_url`` pattern with the title's slug, when one is configured.
+Nothing is guessed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from ..feeds.names import article_page
 from ..ingest.slug import slugify
-from ..model import Article, RelatedStory
+from ..model import Article, RelatedStory, Site
+
+#: The fields of ``site.article_url`` that come from the publication date, in the site's time zone.
+DATE_FIELDS = ("{yyyy}", "{mm}", "{dd}")
+
+
+def entry_link(site: Site, slug: str, published: datetime | None) -> str | None:
+    """The link of an article whose seed gives no ``url:``; ``None`` until the date a pattern needs is known.
+
+    With ``site.article_url`` that pattern, its ``{slug}`` and its date fields
+    filled; without, the article page seedfeed publishes in the output.
+
+    >>> from datetime import UTC
+    >>> site = Site(article_url="https://novice.example.si/{yyyy}/{mm}/{slug}", timezone="Europe/Ljubljana")
+    >>> entry_link(site, "kim", datetime(2025, 12, 31, 23, 30, tzinfo=UTC)), entry_link(site, "kim", None)
+    ('https://novice.example.si/2026/01/kim', None)
+    >>> entry_link(Site(), "kim", None)
+    'https://example.org/feeds/articles/kim.html'
+    """
+    pattern = site.article_url
+    if pattern is None:
+        return f"{site.feeds_url}{article_page(slug)}"
+    if any(f in pattern for f in DATE_FIELDS):
+        if published is None:
+            return None
+        local = published.astimezone(ZoneInfo(site.timezone))
+        pattern = pattern.replace("{yyyy}", f"{local.year:04d}").replace("{mm}", f"{local.month:02d}")
+        pattern = pattern.replace("{dd}", f"{local.day:02d}")
+    return pattern.replace("{slug}", slug)
+
+
+def has_page(article: Article, site: Site) -> bool:
+    """True when the entry links to the article page seedfeed publishes for it."""
+    return article.link == f"{site.feeds_url}{article_page(article.slug)}"
 
 
 def title_key(title: str) -> str:

@@ -11,26 +11,27 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ..feeds.names import ARCHIVE, TOPIC_KINDS, unit_name
+from ..feeds.names import ARCHIVE, ARTICLES, TOPIC_KINDS, unit_name
 
 Listing = Mapping[str, tuple[int, int]]  # seed file name → (size, mtime in ns)
 
 
 @dataclass(frozen=True, order=True, slots=True)
 class Unit:
-    """A pair of documents (Atom and RSS) a build may have to render: an archive page or a topic feed.
+    """Documents a build may have to render: an archive page or a topic feed (each in every paged
+    format, with their views), or an article's page.
 
     The subscription feeds, the JSON Feed and the discovery documents are
     rendered whenever anything changed, so they are not units.
 
-    >>> Unit.page(3).name, Unit.topic("tags", "volitve").name
-    ('archive/3', 'tags/volitve')
-    >>> Unit.parse("archive/3") == Unit.page(3), Unit.parse("sources/sta")
-    (True, Unit(kind='sources', key='sta'))
+    >>> Unit.page(3).name, Unit.topic("tags", "volitve").name, Unit.article("kim").name
+    ('archive/3', 'tags/volitve', 'articles/kim')
+    >>> Unit.parse("archive/3") == Unit.page(3), Unit.parse("sources/sta"), Unit.parse("articles/kim").slug
+    (True, Unit(kind='sources', key='sta'), 'kim')
     """
 
-    kind: str  # "archive", "tags" or "sources"
-    key: str  # the page number, or the topic's slug
+    kind: str  # "archive", "tags", "sources" or "articles"
+    key: str  # the page number, the topic's key, or the article's slug
 
     @classmethod
     def page(cls, number: int) -> Unit:
@@ -43,8 +44,14 @@ class Unit:
         return cls(kind, key)
 
     @classmethod
+    def article(cls, slug: str) -> Unit:
+        return cls(ARTICLES, slug)
+
+    @classmethod
     def parse(cls, name: str) -> Unit:
         kind, _, key = name.partition("/")
+        if kind == ARTICLES:
+            return cls.article(key)
         return cls.page(int(key)) if kind == ARCHIVE else cls.topic(kind, key)
 
     @property
@@ -56,6 +63,15 @@ class Unit:
     def number(self) -> int | None:
         """The page number of an archive page, else ``None``."""
         return int(self.key) if self.kind == ARCHIVE else None
+
+    @property
+    def slug(self) -> str | None:
+        """The slug of an article page's article, else ``None``."""
+        return self.key if self.kind == ARTICLES else None
+
+    @property
+    def is_topic(self) -> bool:
+        return self.kind in TOPIC_KINDS
 
 
 @dataclass(frozen=True, slots=True)

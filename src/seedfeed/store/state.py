@@ -201,6 +201,14 @@ class State:
         for (article,) in self._db.execute(query, (page,)):
             yield article
 
+    def articles(self, slugs: Iterable[str]) -> dict[str, str]:
+        """Each of ``slugs`` that is published → its article JSON: one query for a batch."""
+        return dict(self._each("SELECT slug, article FROM seeds WHERE slug IN ({})", slugs))
+
+    def slugs(self) -> list[str]:
+        """The slug of every published article."""
+        return [slug for (slug,) in self._db.execute("SELECT slug FROM seeds WHERE slug IS NOT NULL")]
+
     def count(self) -> int:
         (count,) = self._db.execute("SELECT count(slug) FROM seeds").fetchone()
         return int(count)

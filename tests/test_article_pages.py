@@ -1,0 +1,178 @@
+"""Every entry links to a page that exists: the seed's URL, the site's pattern, else the page seedfeed publishes."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import etree, html
+
+from seedfeed.build import build
+from seedfeed.config import load_config
+from seedfeed.errors import ConfigError
+from seedfeed.feeds.names import article_page
+
+from .conftest import NOW
+
+PAGE = "articles/2024-10-01-tramvaj.html"
+SEED = """\
+---
+tags: promet
+author: Ana Novak
+image: https://cdn.example.si/tramvaj.jpg
+---
+"Trams & Bikes > Cars": Council backs <Green Mile> plan
+Mestni svet je podprl načrt za <zeleno miljo> & kolesarske poti.
+Drugi odstavek z vsem besedilom.
+vir Foto: Jackson Hink X Portal24
+Ne spreglejte…
+Kim Jong Un in Putin v boju proti imperializmu
+Ruski predsednik je govoril… več tukaj.
+Zgodba brez naslova v korpusu
+Teaser.
+"""
+CITED = "Kim Jong Un in Putin v boju proti imperializmu\nBesedilo o srečanju.\n"
+
+
+@pytest.fixture
+def site_dir(tmp_path: Path) -> Path:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "2024-10-01-tramvaj.txt").write_text(SEED, encoding="utf-8")
+    (seeds / "2023-09-13-kim.txt").write_text(CITED, encoding="utf-8")
+    (seeds / "2024-10-02-own-url.txt").write_text(
+        "---\nurl: https://novice.example.si/own\n---\nOwn\nBody.\n", encoding="utf-8"
+    )
+    return seeds
+
+
+def _page(out: Path, name: str = PAGE) -> etree._Element:
+    return etree.fromstring((out / name).read_bytes(), etree.XMLParser(resolve_entities=False))
+
+
+def test_an_entry_without_a_url_links_to_the_article_page_seedfeed_publishes(site_dir, make_config) -> None:
+    config = make_config(site_dir)
+    build(config, now=NOW)
+    links = {e.id.rsplit(":", 1)[1]: e.link for e in feedparser.parse(str(config.out / "atom.xml")).entries}
+    assert links["2024-10-01-tramvaj"] == f"https://example.org/feeds/{PAGE}"
+    assert links["2024-10-02-own-url"] == "https://novice.example.si/own"  # the seed's own URL, and no page of ours
+    assert (config.out / PAGE).is_file()
+    assert not (config.out / article_page("2024-10-02-own-url")).exists()
+    json_items = {i["id"]: i["url"] for i in json.loads((config.out / "feed.json").read_bytes())["items"]}
+    assert json_items == {f"tag:example.org,2026:{slug}": url for slug, url in links.items()}
+
+
+def test_the_site_pattern_links_every_article_that_gives_no_url_and_no_page_is_published(site_dir, make_config) -> None:
+    config = make_config(site_dir, article_url="https://novice.example.si/{yyyy}/{mm}/{slug}", timezone="UTC")
+    build(config, now=NOW)
+    links = {e.title: e.link for e in feedparser.parse(str(config.out / "atom.xml")).entries}
+    assert links["Own"] == "https://novice.example.si/own"
+    assert links["Kim Jong Un in Putin v boju proti imperializmu"] == "https://novice.example.si/2023/09/2023-09-13-kim"
+    assert not (config.out / "articles").exists()
+
+
+def test_the_article_page_carries_the_whole_article(site_dir, make_config) -> None:
+    config = make_config(site_dir)
+    build(config, now=NOW)
+    page = _page(config.out)
+    assert page.get("lang") == "sl"
+    assert page.findtext("head/title") == '"Trams & Bikes > Cars": Council backs <Green Mile> plan'
+    assert page.find("head/link[@rel='canonical']").get("href") == f"https://example.org/feeds/{PAGE}"
+    feeds = [link.get("href") for link in page.findall("head/link[@rel='alternate']")]
+    assert feeds == [f"https://example.org/feeds/{n}" for n in ("atom.xml", "rss.xml", "feed.json")]
+    article = page.find("body/main/article")
+    assert article.findtext("h1") == '"Trams & Bikes > Cars": Council backs <Green Mile> plan'
+    assert article.findtext("p[@class='byline']") == "Avtor: Ana Novak"
+    assert article.find("figure/img").get("src") == "https://cdn.example.si/tramvaj.jpg"
+    body = [p.text for p in article.findall("p") if p.get("class") is None]
+    assert body == [
+        "Mestni svet je podprl načrt za <zeleno miljo> & kolesarske poti.",
+        "Drugi odstavek z vsem besedilom.",
+    ]
+    assert [li.text for li in article.findall("ul[@class='credits']/li")] == [
+        "vir Foto: Jackson Hink X Portal24",  # the credit line as written, then the front matter's author
+        "Avtor: Ana Novak",
+    ]
+    related = article.find("section[@class='related']")
+    assert related.findtext("h2") == "Ne spreglejte…"  # the seed's own heading
+    stories = related.findall("ul/li")
+    assert stories[0].find("a").get("href") == f"https://example.org/feeds/{article_page('2023-09-13-kim')}"
+    assert stories[1].find("a") is None and stories[1].text == "Zgodba brez naslova v korpusu"  # no URL known
+    assert page.findall(".//script") == [page.find("head/script[@type='application/ld+json']")]  # no JavaScript
+
+
+def test_the_article_page_has_news_article_json_ld_and_open_graph(site_dir, make_config) -> None:
+    config = make_config(site_dir, title="Novice")
+    build(config, now=NOW)
+    page = _page(config.out)
+    data = json.loads(page.findtext("head/script"))
+    assert data["@type"] == "NewsArticle" and data["@context"] == "https://schema.org"
+    assert data["headline"] == '"Trams & Bikes > Cars": Council backs <Green Mile> plan'
+    assert data["datePublished"] == data["dateModified"] == "2024-10-01T00:00:00+00:00"
+    assert data["author"] == [{"@type": "Person", "name": "Ana Novak"}]
+    assert data["publisher"]["name"] == "Novice" and data["inLanguage"] == "sl"
+    assert data["image"] == ["https://cdn.example.si/tramvaj.jpg"]
+    og = {m.get("property"): m.get("content") for m in page.findall("head/meta[@property]")}
+    assert og["og:type"] == "article" and og["og:url"] == f"https://example.org/feeds/{PAGE}"
+    assert og["og:title"] == data["headline"] and og["og:image"] == "https://cdn.example.si/tramvaj.jpg"
+    assert og["og:site_name"] == "Novice" and og["article:tag"] == "promet"
+    assert html.document_fromstring((config.out / PAGE).read_bytes()).find(".//meta[@name='viewport']") is not None
+
+
+def test_an_edited_article_page_says_updated_and_is_the_only_page_rendered_again(site_dir, make_config) -> None:
+    config = make_config(site_dir)
+    build(config, now=NOW)
+    seed = site_dir / "2024-10-01-tramvaj.txt"
+    seed.write_text(SEED.replace("Drugi odstavek", "Popravljeni drugi odstavek"), encoding="utf-8")
+    report = build(config, now=NOW + timedelta(days=1))
+    assert [n for n in report.written if n.startswith("articles/")] == [PAGE]
+    meta = _page(config.out).find("body/main/article/p[@class='meta']")
+    assert "posodobljeno: " in "".join(meta.itertext())
+    assert [t.get("datetime") for t in meta.findall("time")] == [
+        "2024-10-01T00:00:00+00:00",
+        "2026-11-02T12:00:00+00:00",
+    ]
+    assert build(config, now=NOW + timedelta(days=2)).written == ()  # nothing changed: no page written
+
+
+def test_a_retitled_article_rerenders_the_pages_that_cite_it(site_dir, make_config) -> None:
+    config = make_config(site_dir)
+    build(config, now=NOW)
+    (site_dir / "2023-09-13-kim.txt").write_text("Drug naslov\nBesedilo.\n", encoding="utf-8")
+    report = build(config, now=NOW + timedelta(days=1))
+    assert sorted(n for n in report.written if n.startswith("articles/")) == [article_page("2023-09-13-kim"), PAGE]
+    related = _page(config.out).find("body/main/article/section[@class='related']/ul/li")
+    assert related.find("a") is None  # the cited title is gone from the corpus: no link any more
+
+
+def test_a_deleted_article_takes_its_page_with_it_and_a_lost_page_is_published_again(site_dir, make_config) -> None:
+    config = make_config(site_dir)
+    build(config, now=NOW)
+    (config.out / PAGE).unlink()
+    assert PAGE in build(config, now=NOW + timedelta(hours=1)).written
+    (site_dir / "2024-10-01-tramvaj.txt").unlink()
+    report = build(config, now=NOW + timedelta(hours=2))
+    assert PAGE in report.deleted and not (config.out / PAGE).exists()
+
+
+def test_an_article_page_is_published_before_the_feeds_that_link_it(site_dir, make_config) -> None:
+    from seedfeed.feeds.names import publish_order
+
+    assert sorted(["atom.xml", "archive/1.atom.xml", PAGE], key=publish_order)[0] == PAGE
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "https://novice.example.si/clanki",  # no {slug}: every article at one address
+        "https://novice.example.si/{yyyy}/{slug}/{title}",  # a field nothing fills
+        "ftp://novice.example.si/{slug}",
+    ],
+)
+def test_an_article_url_pattern_that_cannot_be_an_address_is_refused(tmp_path: Path, pattern: str) -> None:
+    (tmp_path / "seedfeed.toml").write_text(f'[site]\narticle_url = "{pattern}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"site\.article_url"):
+        load_config(cwd=tmp_path)
