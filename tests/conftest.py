@@ -25,8 +25,9 @@ NOW = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
 
 #: The environment variable naming (comma-separated) the programs that must be there: CI sets it.
 REQUIRE = "SEEDFEED_REQUIRE"
-#: What :data:`REQUIRE` may name: the W3C validator (a wheel), Chromium and nginx (Debian packages).
-REQUIRABLE = frozenset({"w3c", "chromium", "nginx"})
+#: What :data:`REQUIRE` may name: the W3C validator (a wheel), Chromium, nginx, newsboat and
+#: Node.js with npm (Debian packages).
+REQUIRABLE = frozenset({"w3c", "chromium", "nginx", "newsboat", "node"})
 #: How long :func:`wait_until` waits by default: generous for a loaded CI machine.
 WAIT = 20.0
 

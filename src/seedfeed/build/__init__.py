@@ -132,7 +132,13 @@ def _build(run: Run, changed: Collection[str] | None) -> Report:
         rejected = (*listing.rejected, *changes.rejected, *published.rejected)
         # A build with rejected seeds records no scan digest: they are reported again next time.
         owing = state.ledger()  # as _owe left it: publishing makes no archive page
-        done = replace(current, scan=None if rejected else digest, articles=state.count(), pages=owing.pages)
+        done = replace(
+            current,
+            scan=None if rejected else digest,
+            articles=state.count(),
+            pages=owing.pages,
+            language=owing.language,
+        )
         state.set_ledger(done)
         state.commit()
     return _report(run, listing, done.articles, changes, published)
@@ -179,19 +185,38 @@ def _owe(
     moved = ledger.out is not None and ledger.out != current.out  # another output: nothing there is known
     if moved:
         state.forget_published()
-    dirty = bool(changes.new or changes.changed or changes.removed or work.everything or restyle or moved)
+    corpus = bool(changes.new or changes.changed or changes.removed or work.everything)
+    language = _language(run, state, ledger) if corpus or restyle or ledger.language is None else ledger.language
+    relang = language != ledger.language  # every document declares it: every document again
+    everything = work.everything or restyle or moved or relang
     owed = ledger.owed
-    if dirty:
+    if corpus or everything:
         site = run.config.site
         affected = changes.affected | {Unit.page(k) for k in archive_overflow(state, site.limit, site.page_size)}
-        if work.everything or restyle or moved:
+        if everything:
             affected |= {Unit.page(k) for k in state.pages()}
             affected |= {Unit.topic(kind, key) for kind, key in state.topic_counts()}
             affected |= {Unit.article(slug) for slug in state.slugs()}
         owed = (ledger.owed or frozenset()) | affected
-    state.set_ledger(replace(current, owed=owed, articles=state.count(), pages=len(state.pages()), out=ledger.out))
+    pages = len(state.pages())
+    state.set_ledger(
+        replace(current, owed=owed, articles=state.count(), pages=pages, out=ledger.out, language=language)
+    )
     state.commit()
     return owed
+
+
+def _language(run: Run, state: State, ledger: Ledger) -> str | None:
+    """The one language of every document: ``site.language``, else the corpus's most common (one indexed query).
+
+    Decided for the whole corpus, not per document: otherwise ``atom.xml`` could
+    say ``en`` while an archive page says ``de``. Only the rendering uses it; an
+    article's own language is detected with the settings as configured.
+    """
+    decided = run.config.site.language or state.corpus_language()
+    if ledger.language is not None and decided != ledger.language:
+        log.info("the feeds' language is %s (was %s): every document is rendered again", decided, ledger.language)
+    return decided
 
 
 def _publish(run: Run, state: State, owed: frozenset[Unit] | None) -> Published:

@@ -80,7 +80,8 @@ class Producers:
         from ..feeds.entry import Documents
 
         self.run = run
-        self.site = run.config.site
+        # The language decided for the whole corpus (build._language): every document declares it.
+        self.site = replace(run.config.site, language=state.ledger().language or run.config.site.language)
         self.state = state
         self.units = units
         self.sizes = state.pages()

@@ -8,6 +8,11 @@ feedgen 1.0 needs four corrections, made here and nowhere else:
   the :class:`_EntryExtension` writes the alternate and related links itself;
 * there is no ``media:credit``: the same extension writes it.
 
+Titles are plain text, as the seed wrote them: Atom titles are ``type="text"``
+and RSS writes ``&`` and ``<`` in them as hexadecimal character references
+(:func:`_plain_text_references`), as the RSS Best Practices Profile and the
+W3C validator ask.
+
 feedgen formats RFC 822 dates by switching the process-wide locale, so render
 on one thread at a time.
 """
@@ -36,7 +41,11 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 DCTERMS_NS = "http://purl.org/dc/terms/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
-_MARKUP_LIKE = re.compile(r"[<>&]")
+#: The RSS elements whose text is plain (not HTML) and may hold a seed's words: with no child
+#: element, so the text between the tags holds no raw "<" (lxml escapes it).
+_PLAIN_RSS = re.compile(rb"(<(title|source|category)(?: [^>]*)?>)([^<]*)(</\2>)")
+#: lxml's escapes → the character references the RSS profile asks for in plain text.
+_REFERENCES = ((b"&amp;", b"&#x26;"), (b"&lt;", b"&#x3C;"))
 
 FH_NS = "http://purl.org/syndication/history/1.0"
 
@@ -51,7 +60,13 @@ RSS_FILE = "rss.xml"
 
 
 def feed_language(articles: Sequence[Article], site: Site) -> str:
-    """The configured language, else the most common one among the articles (ties: alphabetical)."""
+    """The configured language, else the most common one among the articles (ties: alphabetical).
+
+    A build sets ``site.language`` to the language it decided for the whole
+    corpus (:meth:`seedfeed.store.state.State.corpus_language`), so that every
+    document of one feed declares the same one; the vote here is for callers
+    that render a handful of articles on their own.
+    """
     if site.language:
         return site.language
     counts = Counter(a.language for a in articles)
@@ -74,10 +89,32 @@ def render_feeds(
         kind = fmt.kind
         _links(generator, site, page.name(kind), fmt.media_type)
         generator.seedfeed.history = _history(site, page, kind)
-        render = generator.atom_str if fmt is ATOM else generator.rss_str
         name = page.name(kind)
-        documents[name] = render(pretty=True, encoding="UTF-8", xml_declaration=True)
+        if fmt is ATOM:
+            documents[name] = generator.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+        else:
+            documents[name] = _plain_text_references(
+                generator.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+            )
     return documents
+
+
+def _plain_text_references(rss: bytes) -> bytes:
+    """``rss`` with ``&`` and ``<`` in its titles, source names and categories as ``&#x26;`` and ``&#x3C;``.
+
+    RSS cannot say that a title is text rather than HTML. The RSS Best Practices
+    Profile asks plain text to carry these two as hexadecimal character references,
+    which the W3C validator looks for (``CharacterData``); every XML reader reads
+    them as the same characters.
+    """
+
+    def encode(match: re.Match[bytes]) -> bytes:
+        text = match[3]
+        for escaped, reference in _REFERENCES:
+            text = text.replace(escaped, reference)
+        return match[1] + text + match[4]
+
+    return _PLAIN_RSS.sub(encode, rss)
 
 
 def source_url(site: Site, name: str) -> str:
@@ -177,7 +214,6 @@ class _FeedExtension(BaseExtension):  # type: ignore[misc]
         return ([("hub", self.hub)] if self.hub else []) + self.history
 
     def extend_atom(self, feed: Any) -> Any:
-        _text_as_html(feed.find("title"))  # a topic feed named for a source such as "<i>Wire</i>"
         anchor = feed.find("link")
         for rel, href in self._links():
             anchor.addprevious(etree.Element("link", rel=rel, href=href))
@@ -211,7 +247,6 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
 
     def extend_atom(self, entry: Any) -> Any:
         article = self._require()
-        _text_as_html(entry.find("title"))
         for link in entry.findall("link"):  # feedgen drops rel: restore it
             link.set("rel", "alternate")
             link.set("type", "text/html")
@@ -224,7 +259,6 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
             entry.set(XML_LANG, article.language)
         source = entry.find("source")
         if source is not None:  # the W3C validator wants id and updated in atom:source
-            _text_as_html(source.find("title"))
             href = source.find("link").get("href")
             source.find("link").set("rel", "alternate")
             etree.SubElement(source, "id").text = href
@@ -260,16 +294,6 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
         if self._article is None:
             raise ValueError("entry extension used before set()")
         return self._article
-
-
-def _text_as_html(title: Any) -> None:
-    """Say ``type="html"`` (escaped) for a title with ``<``, ``>`` or ``&``, so no reader takes "<b>" for markup.
-
-    The W3C validator warns on markup in a text construct (``ContainsUndeclaredHTML``).
-    """
-    if title is not None and title.text and _MARKUP_LIKE.search(title.text):
-        title.set("type", "html")
-        title.text = escape(title.text, quote=False)
 
 
 def _require_date(value: datetime | None) -> datetime:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seeds (
     name       TEXT PRIMARY KEY,   -- the seed's file name
@@ -35,6 +35,10 @@ CREATE INDEX IF NOT EXISTS seeds_unarchived ON seeds (published DESC, slug) WHER
 CREATE INDEX IF NOT EXISTS seeds_by_updated ON seeds (updated_utc) WHERE slug IS NOT NULL;
 CREATE INDEX IF NOT EXISTS seeds_by_title ON seeds (title_key);
 CREATE INDEX IF NOT EXISTS seeds_by_slug ON seeds (slug);
+-- The corpus's languages counted from the index alone (State.corpus_language): 10-17 ms at
+-- 100,000 seeds, where reading every article's JSON took 2.5 s. The expression must be written
+-- the same way in the query for SQLite to use it.
+CREATE INDEX IF NOT EXISTS seeds_by_language ON seeds (json_extract(article, '$.language')) WHERE slug IS NOT NULL;
 CREATE TABLE IF NOT EXISTS topics (   -- the tags and sources of each published article
     name  TEXT NOT NULL,               -- the seed's file name
     kind  TEXT NOT NULL,               -- "tags" or "sources"
@@ -53,7 +57,8 @@ CREATE TABLE IF NOT EXISTS ledger (      -- the record of the last build: one ro
     owed        TEXT,                    -- JSON list of units a build committed but has not published yet
     articles    INTEGER NOT NULL DEFAULT 0,
     pages       INTEGER NOT NULL DEFAULT 0,
-    out         TEXT                     -- the absolute path of the output directory it published into
+    out         TEXT,                    -- the absolute path of the output directory it published into
+    language    TEXT                     -- the language every document declares: decided for the whole corpus
 );
 -- Every file the builds published into that output, as they left it: a build finds one missing or
 -- changed by a stat, and publishes it again; a deploy uploads these and deletes only what is not here.

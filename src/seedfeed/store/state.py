@@ -39,6 +39,9 @@ class Ledger:
     (``None``: nothing owed; the subscription feeds are always rendered when
     anything is). ``articles`` and ``pages``: how many were published, for the
     summary line and the fast path's check of the archive directory.
+    ``language``: the one language every document of the feed declares
+    (``site.language``, else the corpus's most common); ``None`` before the
+    first article.
     """
 
     settings: str | None = None
@@ -48,6 +51,7 @@ class Ledger:
     pages: int = 0
     rendered: str | None = None
     out: str | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,21 +310,42 @@ class State:
 
     def ledger(self) -> Ledger:
         """The record of the last build."""
-        query = "SELECT settings, scan, owed, articles, pages, rendered, out FROM ledger WHERE id = 1"
+        query = "SELECT settings, scan, owed, articles, pages, rendered, out, language FROM ledger WHERE id = 1"
         found = self._db.execute(query).fetchone()
         if found is None:
             return Ledger()
-        settings, scan, owed, articles, pages, rendered, out = found
+        settings, scan, owed, articles, pages, rendered, out, language = found
         units = None if owed is None else frozenset(Unit.parse(name) for name in json.loads(owed))
-        return Ledger(settings, scan, units, int(articles), int(pages), rendered, out)
+        return Ledger(settings, scan, units, int(articles), int(pages), rendered, out, language)
 
     def set_ledger(self, ledger: Ledger) -> None:
         owed = None if ledger.owed is None else json.dumps(sorted(u.name for u in ledger.owed))
         self._db.execute(
-            "INSERT OR REPLACE INTO ledger (id, settings, scan, owed, articles, pages, rendered, out) "
-            "VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
-            (ledger.settings, ledger.scan, owed, ledger.articles, ledger.pages, ledger.rendered, ledger.out),
+            "INSERT OR REPLACE INTO ledger (id, settings, scan, owed, articles, pages, rendered, out, language) "
+            "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                ledger.settings,
+                ledger.scan,
+                owed,
+                ledger.articles,
+                ledger.pages,
+                ledger.rendered,
+                ledger.out,
+                ledger.language,
+            ),
         )
+
+    def corpus_language(self) -> str | None:
+        """The most common language of the published articles (ties: alphabetical); ``None`` without any.
+
+        Answered from an index (``seeds_by_language``), without reading an article.
+        """
+        query = (
+            "SELECT json_extract(article, '$.language') AS language FROM seeds WHERE slug IS NOT NULL "
+            "GROUP BY language ORDER BY count(*) DESC, language LIMIT 1"
+        )
+        found = self._db.execute(query).fetchone()
+        return None if found is None else str(found[0])
 
     def published(self) -> dict[str, tuple[int, int]]:
         """Every file the builds published → (size, mtime_ns) as they left it."""
