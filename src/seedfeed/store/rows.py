@@ -1,0 +1,85 @@
+"""The records the state keeps: a seed file's row, and the ledger of the last build."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ..plan.plan import Unit
+
+
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    """What the last build recorded about itself.
+
+    ``settings``: the fingerprint of the settings and code its articles were
+    parsed with; ``rendered``: of every setting, which the documents depend
+    on. ``scan``: the digest of the seed listing of the last
+    *complete* build (equal digests let a build skip everything); ``None``
+    while a build is under way or seeds were rejected. ``owed``: the units a
+    build committed to the state but had not yet published when it stopped
+    (``None``: nothing owed; the subscription feeds are always rendered when
+    anything is). ``articles`` and ``pages``: how many were published, for the
+    summary line and the fast path's check of the archive directory.
+    ``language``: the one language every document of the feed declares
+    (``site.language``, else the corpus's most common); ``None`` before the
+    first article.
+    """
+
+    settings: str | None = None
+    scan: str | None = None
+    owed: frozenset[Unit] | None = None
+    articles: int = 0
+    pages: int = 0
+    rendered: str | None = None
+    out: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One seed file as the last build left it."""
+
+    name: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    first_seen: datetime
+    updated: datetime
+    slug: str | None = None
+    published: str | None = None
+    title_key: str | None = None
+    link: str | None = None
+    article: str | None = None
+    error: str | None = None
+    page: int | None = None
+
+
+COLUMNS = "name, size, mtime_ns, sha256, first_seen, updated, slug, published, title_key, link, article, error, page"
+
+
+def values_of(row: Row) -> tuple[Any, ...]:
+    """The row as the values of its columns (``COLUMNS``, then ``updated`` in UTC), for an INSERT."""
+    return (
+        row.name,
+        row.size,
+        row.mtime_ns,
+        row.sha256,
+        row.first_seen.isoformat(),
+        row.updated.isoformat(),
+        row.slug,
+        row.published,
+        row.title_key,
+        row.link,
+        row.article,
+        row.error,
+        row.page,
+        row.updated.astimezone(UTC).isoformat(),
+    )
+
+
+def row_from(values: tuple[Any, ...]) -> Row:
+    """The row of a SELECT of ``COLUMNS``."""
+    name, size, mtime_ns, sha256, first_seen, updated, *rest = values
+    return Row(name, size, mtime_ns, sha256, datetime.fromisoformat(first_seen), datetime.fromisoformat(updated), *rest)
