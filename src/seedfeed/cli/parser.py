@@ -89,7 +89,8 @@ def make_parser() -> argparse.ArgumentParser:
         "tags/<tag>.* and sources/<source>.* (a feed per tag and per credited source), index.html (the feeds "
         "with autodiscovery links), feeds.opml (every feed, for a reader's import), and the browser view of "
         "every feed: the same name ending .html (atom.html, feed.html, archive/N.atom.html, "
-        "tags/<tag>.rss.html), linked older/newer from the subscription view down to page 1, which `seedfeed serve` gives a browser asking for text/html. A file whose "
+        "tags/<tag>.rss.html), linked older/newer from the subscription view down to page 1, which "
+        "`seedfeed serve` gives a browser asking for text/html. A file whose "
         "bytes would not change is not rewritten; a new one is verified before it replaces the old one. "
         "The state (what was seen when, the archive pages) is kept in .seedfeed/ beside the seeds.",
     )
