@@ -82,6 +82,13 @@ def test_archive_pages_carry_fh_archive_current_and_next_links(archive) -> None:
     assert main.find(f".//{FH}archive") is None
 
 
+def page_documents(number: int) -> set[str]:
+    """Every file of archive page ``number``: Atom, RSS, JSON Feed, and the browser view of each."""
+    feeds = {f"archive/{number}.atom.xml", f"archive/{number}.rss.xml", f"archive/{number}.json"}
+    views = {f"archive/{number}.atom.html", f"archive/{number}.rss.html", f"archive/{number}.html"}
+    return feeds | views
+
+
 def _stamps(out: Path) -> dict[str, tuple[bytes, int]]:
     return {str(p.relative_to(out)): (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*.xml")}
 
@@ -103,7 +110,8 @@ def test_new_articles_never_change_a_full_page(archive) -> None:
         "rss.html",
         "feed.html",
         "index.html",  # it lists the new page 6
-        *(f"archive/{k}.{f}.xml" for k in (5, 6) for f in ("atom", "rss")),
+        *page_documents(5),
+        *page_documents(6),
         *(f"articles/{slug}.html" for slug in added),  # the new articles' own pages, and no other
     }
 
@@ -112,7 +120,7 @@ def test_editing_an_old_article_rewrites_only_its_page(archive) -> None:
     config, slugs = archive
     (config.seeds / f"{slugs[5]}.txt").write_text("Popravljen članek\nNovo besedilo.\n", encoding="utf-8")
     report = build(config, now=NOW + timedelta(hours=1))
-    assert report.written == ("archive/2.atom.xml", "archive/2.rss.xml", f"articles/{slugs[5]}.html")
+    assert set(report.written) == page_documents(2) | {f"articles/{slugs[5]}.html"}
     page = feedparser.parse(str(config.out / "archive/2.atom.xml"))
     assert "Popravljen članek" in [e.title for e in page.entries]
 
@@ -121,7 +129,7 @@ def test_deleting_an_old_article_rewrites_its_page_and_nothing_else(archive) -> 
     config, slugs = archive
     (config.seeds / f"{slugs[1]}.txt").unlink()
     report = build(config, now=NOW + timedelta(hours=1))
-    assert report.written == ("archive/1.atom.xml", "archive/1.rss.xml")
+    assert set(report.written) == page_documents(1)
     assert len(feedparser.parse(str(config.out / "archive/1.rss.xml")).entries) == PAGE - 1
     links = {link.rel for link in feedparser.parse(str(config.out / "archive/1.atom.xml")).feed.links}
     assert "next-archive" in links  # a page that lost an entry still points on

@@ -160,9 +160,10 @@ def test_one_new_article_sends_only_the_documents_it_changed(tmp_path, s3, bucke
     written = build(config, now=NOW).written
     report = deploy(config, _settings(s3, bucket))
     # What the build rewrote, and the page that was the newest and is now full: the same bytes,
-    # but its Cache-Control becomes the long one.
-    became_full = {"archive/3.atom.xml", "archive/3.rss.xml"}
+    # but its Cache-Control becomes the long one. Its browser views now lead "newer" to page 4.
+    became_full = {"archive/3.atom.xml", "archive/3.rss.xml", "archive/3.json"}
     assert "archive/4.atom.xml" in written and not became_full & set(written)
+    assert {"archive/3.atom.html", "archive/3.rss.html", "archive/3.html"} <= set(written)
     assert sorted(report.uploaded) == sorted({*written, *became_full}) and report.deleted == []
     assert report.read == len(report.uploaded)  # only what is sent is read: the other files are not opened
     assert s3.get(bucket, "feeds/archive/3.atom.xml")[1]["cache-control"] == "public, max-age=86400"

@@ -127,13 +127,18 @@ def test_a_browser_gets_the_feed_s_page_and_a_reader_the_feed(shipped, make_conf
     assert call(app, f"/{feed}", accept=READER, if_none_match=page_etag)[0] == "200 OK"
 
 
-def test_a_feed_without_a_page_is_the_feed_for_a_browser_too(make_config) -> None:
+def test_an_archive_page_is_its_page_for_a_browser(make_config) -> None:
     config = make_config(limit=1, page_size=1)
     for day in (1, 2):
         (config.seeds / f"2024-01-0{day}-n{day}.txt").write_text(f"N{day}\nBody.\n")
     build(config, now=NOW)
-    status, headers, _ = call(validator(FeedApp(config.out)), "/archive/1.atom.xml", accept=BROWSER)
-    assert (status, headers["Content-Type"]) == ("200 OK", "application/atom+xml; charset=utf-8")
+    app = validator(FeedApp(config.out))
+    for feed in ("/archive/1.atom.xml", "/archive/1.json"):
+        status, headers, body = call(app, feed, accept=BROWSER)
+        assert (status, headers["Content-Type"]) == ("200 OK", "text/html; charset=utf-8")
+        assert body.startswith(b"<!DOCTYPE html>")
+    status, headers, _ = call(app, "/archive/1.json")
+    assert (status, headers["Content-Type"]) == ("200 OK", "application/feed+json; charset=utf-8")
 
 
 def test_a_page_is_served_as_html_and_varies_on_nothing_but_encoding(app) -> None:

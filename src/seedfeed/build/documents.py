@@ -1,10 +1,20 @@
 """The documents a build publishes, each from a named producer, and publishing them as one set.
 
 Gather, then write: :class:`Producers` yields ``(file name, bytes)`` pairs
-(the subscription feeds and their views, the archive pages, the topic feeds
-and their views, the discovery documents) and the writer stages, verifies
-and renames them all or none (:mod:`seedfeed.store.publish`). feedgen is
-imported only by a build that renders.
+(the subscription feeds and their views, the archive pages in every format
+and their views, the topic feeds and their views, the discovery documents)
+and the writer stages, verifies and renames them all or none
+(:mod:`seedfeed.store.publish`). feedgen is imported only by a build that
+renders.
+
+An archive page's JSON Feed and views are made with its Atom and RSS
+documents, in the same process (:func:`page_extras`), so they cost what the
+page costs: nothing when the page did not change. One view of a page can
+change after the page is full: the newest page's "newer stories" leads to
+the subscription view until a newer page is made, and to that page from
+then on; so when the newest page is rendered, the views of the page before
+it are rendered too (written only if their bytes changed, which they do
+once).
 """
 
 from __future__ import annotations
@@ -18,8 +28,8 @@ from pathlib import Path
 
 from ..codec import article_from_json
 from ..errors import PublishError, SeedfeedError
-from ..feeds import FORMATS, PAGED, format_of
-from ..feeds.names import MAIN, OBSOLETE_FILES, Page, article_of, article_page, view_name
+from ..feeds import FORMATS, PAGED, Format, format_of
+from ..feeds.names import MAIN, OBSOLETE_FILES, Page, archive_number, article_of, article_page, view_name
 from ..model import Article, Site
 from ..plan.archive import archive_page
 from ..plan.links import cited_titles, has_page, resolve_related
@@ -40,6 +50,8 @@ PARALLEL_PAGES_FROM = 16
 FRAGMENTS_KEPT = 1024
 #: Article pages whose articles are read from the state in one query.
 ARTICLE_BATCH = 500
+#: The documents of one archive page: its document in every format, and the browser view of each.
+PAGE_DOCUMENTS = 2 * len(FORMATS)
 
 
 class Unpublishable(Exception):
@@ -86,6 +98,10 @@ class Producers:
         self.units = units
         self.sizes = state.pages()
         self.pages = sorted(u.number for u in units if u.number is not None)
+        self.newest = max(self.sizes, default=None)
+        # The page before the newest: its "newer stories" views changed if the newest page is new.
+        before = (self.newest or 0) - 1
+        self.neighbour = before if self.newest in self.pages and before >= 1 and before not in self.pages else None
         counts = state.topic_counts()
         self.listed = sorted(
             (kind, key, label) for (kind, key), (label, n) in counts.items() if n >= self.site.topic_min
@@ -104,7 +120,8 @@ class Producers:
             yield from self.subscription(entries)
         else:
             log.error("no seed could be published; the subscription feeds were left as they were")
-        yield from bar(self.archive(), total=2 * len(self.pages), label="pages rendered", enabled=self.run.progress)
+        total = PAGE_DOCUMENTS * len(self.pages) + (len(FORMATS) if self.neighbour else 0)
+        yield from bar(self.archive(), total=total, label="pages rendered", enabled=self.run.progress)
         yield from self.topics()
         self.current.clear()
         if entries:
@@ -114,10 +131,12 @@ class Producers:
         """The subscription feeds of every format, and their browser views."""
         from ..feeds.atomrss import feed_language
 
-        yield from self.renderer.render(entries, replace(MAIN, prev=max(self.sizes, default=None)))
+        page = replace(MAIN, prev=self.newest)
+        yield from self.renderer.render(entries, page)
+        language = feed_language(entries, self.site)
         for fmt in FORMATS:
             if fmt.render is not None:
-                yield fmt.main, fmt.render(entries, self.site, feed_language(entries, self.site))
+                yield fmt.main, fmt.render(entries, self.site, language, page)
         yield from self.views(entries, None, self.site.title)
 
     def articles(self) -> Iterator[Document]:
@@ -135,16 +154,25 @@ class Producers:
         self.current.clear()
 
     def archive(self) -> Iterator[Document]:
-        """The archive pages of the units: in worker processes when there are many."""
+        """The archive pages of the units, in every format, and their views: in worker processes when there
+        are many."""
+        yield from self._pages()
+        if self.neighbour is not None:
+            articles = self._resolve(self.state.page_articles(self.neighbour))
+            yield from page_extras(articles, self.site, self._page(self.neighbour), self.newest, views_only=True)
+
+    def _pages(self) -> Iterator[Document]:
         if len(self.pages) < PARALLEL_PAGES_FROM or workers() < 2:
             for number in self.pages:
                 articles = self._resolve(self.state.page_articles(number))
-                yield from self.renderer.render(articles, self._page(number), empty_updated=self.run.now)
+                page = self._page(number)
+                yield from self.renderer.render(articles, page, empty_updated=self.run.now)
+                yield from page_extras(articles, self.site, page, self.newest)
             return
         # Each worker reads its page's articles from the state itself (committed before
         # publishing), resolves, renders and verifies them: this process only publishes.
         config = self.run.config
-        tasks = (PageTask(config.state, self.site, self._page(n), self.run.now) for n in self.pages)
+        tasks = (PageTask(config.state, self.site, self._page(n), self.run.now, self.newest) for n in self.pages)
         with closing(in_workers(render_page, tasks)) as results:  # the pool ends here, even on a failure
             for task, result in results:
                 if isinstance(result, str):
@@ -172,7 +200,8 @@ class Producers:
         language = feed_language(articles, self.site)
         for fmt in FORMATS if unit is None else PAGED:
             name = fmt.document(unit)
-            yield view_name(name), render_view(articles, self.site, language, name, fmt.media_type, title)
+            older = chain(fmt, None, self.newest)[0] if unit is None else None
+            yield view_name(name), render_view(articles, self.site, language, name, fmt.media_type, title, older=older)
 
     def discovery(self) -> Iterator[Document]:
         """The index page and the OPML."""
@@ -262,24 +291,71 @@ def _verify_staged(name: str, data: bytes) -> None:
     fmt = format_of(name)
     if fmt is not None and fmt.paged and name != fmt.main:
         return  # archive pages and topic feeds: verified as they were assembled (feeds.entry.Documents)
+    if archive_number(name) is not None:
+        return  # an archive page's JSON Feed and views: verified as they were made (page_extras)
     verify_document(name, data)
+
+
+def chain(fmt: Format, number: int | None, newest: int | None) -> tuple[str | None, str | None]:
+    """(older, newer): the views that the view of ``fmt``'s archive page ``number`` links to (``None``: the
+    subscription view), when ``newest`` is the newest archive page; ``None`` where there is nothing to link.
+
+    >>> from seedfeed.feeds import ATOM
+    >>> chain(ATOM, None, 3), chain(ATOM, 3, 3), chain(ATOM, 1, 3), chain(ATOM, None, None)
+    (('archive/3.atom.html', None), ('archive/2.atom.html', 'atom.html'), (None, 'archive/2.atom.html'), (None, None))
+    """
+    if number is None:
+        return (view_name(fmt.page(newest)) if newest is not None else None), None
+    older = view_name(fmt.page(number - 1)) if number > 1 else None
+    newer = view_name(fmt.page(number + 1) if newest is not None and number < newest else fmt.main)
+    return older, newer
+
+
+def page_extras(
+    articles: list[Article], site: Site, page: Page, newest: int | None, *, views_only: bool = False
+) -> list[Document]:
+    """Archive ``page`` in the formats not rendered from fragments (JSON Feed), and the browser view of each
+    of its documents, verified; only the views when ``views_only``."""
+    from ..feeds.atomrss import feed_language
+    from ..feeds.html import archive_title, render_view
+
+    number = page.number
+    assert number is not None
+    language = feed_language(articles, site)
+    documents = [
+        (fmt.page(number), fmt.render(articles, site, language, page))
+        for fmt in FORMATS
+        if fmt.render is not None and not views_only
+    ]
+    title = archive_title(site, language, number)
+    for fmt in FORMATS:
+        name = fmt.page(number)
+        older, newer = chain(fmt, number, newest)
+        view = render_view(articles, site, language, name, fmt.media_type, title, older=older, newer=newer)
+        documents.append((view_name(name), view))
+    for name, data in documents:
+        verify_document(name, data)
+    return documents
 
 
 @dataclass(frozen=True, slots=True)
 class PageTask:
-    """One archive page for a worker: where the state is, the settings, the page, the build's time."""
+    """One archive page for a worker: where the state is, the settings, the page, the build's time, the
+    newest archive page (for the views' links)."""
 
     state: Path
     site: Site
     page: Page
     now: datetime
+    newest: int | None
 
 
 _worker_links: tuple[Path, Links] | None = None  # a worker's read-only state and the links it has looked up
 
 
 def render_page(task: PageTask) -> tuple[int, list[Document]] | str:
-    """In a worker: (entries, both documents of an archive page) rendered and verified; or why not."""
+    """In a worker: (entries, every document of an archive page and their views) rendered and verified; or why
+    not."""
     global _worker_links
     from ..feeds.entry import Documents
 
@@ -290,6 +366,7 @@ def render_page(task: PageTask) -> tuple[int, list[Document]] | str:
         assert task.page.number is not None
         articles = links.resolve(links.state.page_articles(task.page.number))
         documents = Documents(task.site, keep=0).render(articles, task.page, empty_updated=task.now)
+        documents += page_extras(articles, task.site, task.page, task.newest)
     except Exception as exc:  # reported in the build, which finds the article responsible
         return f"rendering or verification failed: {exc!r}"
     return len(articles), documents

@@ -84,11 +84,13 @@ def make_parser() -> argparse.ArgumentParser:
         [common, building],
         "publish the feeds from the seeds",
         "Parse every seed and publish, in the output directory: atom.xml and rss.xml (the newest entries), "
-        "feed.json (JSON Feed), archive/N.atom.xml and archive/N.rss.xml (RFC 5005 archive pages, oldest first), "
+        "feed.json (JSON Feed), archive/N.atom.xml, archive/N.rss.xml and archive/N.json (archive pages, oldest "
+        "first, linked from the subscription feeds: RFC 5005, JSON Feed next_url), "
         "tags/<tag>.* and sources/<source>.* (a feed per tag and per credited source), index.html (the feeds "
         "with autodiscovery links), feeds.opml (every feed, for a reader's import), and the browser view of "
-        "every subscription, tag and source feed: the same name ending .html (atom.html, feed.html, "
-        "tags/<tag>.rss.html), which `seedfeed serve` gives a browser asking for text/html. A file whose "
+        "every feed: the same name ending .html (atom.html, feed.html, archive/N.atom.html, "
+        "tags/<tag>.rss.html), linked older/newer from the subscription view down to page 1, which "
+        "`seedfeed serve` gives a browser asking for text/html. A file whose "
         "bytes would not change is not rewritten; a new one is verified before it replaces the old one. "
         "The state (what was seen when, the archive pages) is kept in .seedfeed/ beside the seeds.",
     )

@@ -20,15 +20,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from .names import INDEX_FILE, OPML_FILE, document_name, view_name
+from .names import INDEX_FILE, JSON_FILE, MAIN, OPML_FILE, Page, archive_number, document_name, page_name, view_name
 
 if TYPE_CHECKING:
     from ..model import Article, Site
 
-#: Renders a format's subscription document: (newest articles, settings, document language) → bytes.
-Renderer = Callable[[Sequence["Article"], "Site", str], bytes]
+
+class Renderer(Protocol):
+    """Renders a format's document of ``page`` (the subscription document, or an archive page) → bytes."""
+
+    def __call__(self, articles: Sequence[Article], site: Site, language: str, page: Page = MAIN) -> bytes: ...
 
 
 def _verify_atom(data: bytes, deep: bool) -> None:
@@ -49,25 +52,26 @@ def _verify_json(data: bytes, deep: bool) -> None:
     verify_json_feed(data)
 
 
-def _render_json(articles: Sequence[Article], site: Site, language: str) -> bytes:
+def _render_json(articles: Sequence[Article], site: Site, language: str, page: Page = MAIN) -> bytes:
     from .jsonfeed import render_json_feed
 
-    return render_json_feed(articles, site, language)
+    return render_json_feed(articles, site, language, page)
 
 
 @dataclass(frozen=True, slots=True)
 class Format:
     """One output format.
 
-    ``main`` is its subscription document. A ``paged`` format also has RFC
-    5005 archive pages and a feed per tag and per source, named
+    ``main`` is its subscription document. Every format has archive pages
+    (:meth:`page`). A ``paged`` format also has a feed per tag and per source, named
     ``<unit>.<kind>.xml`` (``archive/3.atom.xml``, ``tags/volitve.rss.xml``).
     ``verify(document, deep)`` raises unless the document may be published;
     ``deep`` adds the slow checks kept for the subscription documents.
     ``render`` writes the subscription document of a format that is not
-    paged; the paged formats (Atom and RSS) are rendered together, entry by
-    entry, from fragments (:mod:`seedfeed.feeds.entry`). A new format that is
-    not paged is one module with its renderer and verifier, and one line here.
+    paged (its subscription document and its archive pages); the paged
+    formats (Atom and RSS) are rendered together, entry by entry, from
+    fragments (:mod:`seedfeed.feeds.entry`). A new format that is not paged
+    is one module with its renderer and verifier, and one line here.
     """
 
     kind: str
@@ -90,11 +94,19 @@ class Format:
             raise ValueError(f"{self.label} has no archive pages or topic feeds")
         return document_name(unit, self.kind)
 
+    def page(self, number: int) -> str:
+        """The file of archive page ``number`` in this format.
+
+        >>> ATOM.page(3), JSON_FEED.page(3)
+        ('archive/3.atom.xml', 'archive/3.json')
+        """
+        return page_name(number, self.kind)
+
 
 ATOM = Format("atom", "Atom", "atom.xml", "application/atom+xml", paged=True, verify=_verify_atom)
 RSS = Format("rss", "RSS", "rss.xml", "application/rss+xml", paged=True, verify=_verify_rss)
 JSON_FEED = Format(
-    "json", "JSON Feed", "feed.json", "application/feed+json", paged=False, verify=_verify_json, render=_render_json
+    "json", "JSON Feed", JSON_FILE, "application/feed+json", paged=False, verify=_verify_json, render=_render_json
 )
 
 #: Every output format, in the order the discovery page lists them.
@@ -108,9 +120,14 @@ def format_of(name: str) -> Format | None:
 
     >>> [getattr(format_of(n), "kind", None) for n in ("rss.xml", "tags/x.atom.xml", "feed.json", "index.html")]
     ['rss', 'atom', 'json', None]
+    >>> [getattr(format_of(n), "kind", None) for n in ("archive/3.json", "archive/3.html", "archive/3.atom.html")]
+    ['json', None, None]
     """
+    number = archive_number(name)
     for fmt in FORMATS:
         if name == fmt.main or (fmt.paged and name.endswith(f".{fmt.kind}.xml")):
+            return fmt
+        if number is not None and name == fmt.page(number):
             return fmt
     return None
 

@@ -15,7 +15,7 @@ from lxml import etree
 
 from ..model import Site
 from . import FORMATS, PAGED
-from .names import ARCHIVE, INDEX_FILE, OPML_FILE, unit_name, view_name
+from .names import INDEX_FILE, OPML_FILE, unit_name, view_name
 
 _MEDIA_TYPES = {fmt.kind: fmt.media_type for fmt in FORMATS}
 
@@ -40,7 +40,9 @@ def render_index(site: Site, feeds: Sequence[Listed], archive: Sequence[str]) ->
         f'<li><a href="{escape(f.name)}">{escape(f.title)}</a> (<a href="{escape(view_name(f.name))}">page</a>)</li>\n'
         for f in feeds
     )
-    pages = "".join(f'<li><a href="{escape(n)}">{escape(n)}</a></li>\n' for n in archive)
+    pages = "".join(
+        f'<li><a href="{escape(n)}">{escape(n)}</a> (<a href="{escape(view_name(n))}">page</a>)</li>\n' for n in archive
+    )
     archive_block = f"<h2>Archive (RFC 5005)</h2>\n<ul>\n{pages}</ul>\n" if archive else ""
     html = (
         f'<!DOCTYPE html>\n<html lang="{escape(site.language or "en")}">\n<head>\n<meta charset="utf-8">\n'
@@ -85,7 +87,7 @@ def discovery_documents(
             feeds.append(
                 Listed(f"{site.title}: {label} ({what}, {fmt.label})", fmt.document(unit_name(kind, key)), fmt.kind)
             )
-    archive = [fmt.document(unit_name(ARCHIVE, str(number))) for number in pages for fmt in PAGED]
+    archive = [fmt.page(number) for number in pages for fmt in FORMATS]
     return [
         (INDEX_FILE, render_index(site, feeds, archive)),
         (OPML_FILE, render_opml(site, feeds)),

@@ -7,6 +7,12 @@ subscription feed and each tag and source feed gets a page of its own
 ``tags/volitve.rss.html``), and ``seedfeed serve`` (or nginx, see the README)
 answers a browser's ``Accept: text/html`` with it. No JavaScript.
 
+Each archive page has its views too (``archive/3.atom.html``,
+``archive/3.html`` for ``archive/3.json``). A format's views form one chain
+a person can walk: the subscription view links "older stories" to the
+newest archive page's view, each page to the page before it, down to page 1;
+"newer stories" leads back, from the newest page to the subscription view.
+
 Every character of article text is escaped. The words of the page's own
 interface (the "this is a feed" note, the date format, the role of a credit
 that no credit line holds) come from the site language's lexicon; the
@@ -74,14 +80,42 @@ def format_date(value: datetime, article: Article, site_zone: str, lexicon: Lexi
     return f"{lexicon.view['datetime'].format(**fields)} {local.tzname()}"
 
 
+def archive_title(site: Site, language: str, number: int) -> str:
+    """The title of archive page ``number``'s views: the site's title and the page, in the site's language.
+
+    >>> archive_title(Site(title="Novice"), "sl", 3)
+    'Novice: Arhiv, stran 3'
+    """
+    return f"{site.title}: {lexicon_for(language).view['archive'].format(n=number)}"
+
+
 def render_view(
-    articles: Sequence[Article], site: Site, language: str, document: str, media_type: str, title: str
+    articles: Sequence[Article],
+    site: Site,
+    language: str,
+    document: str,
+    media_type: str,
+    title: str,
+    *,
+    older: str | None = None,
+    newer: str | None = None,
 ) -> bytes:
-    """The browser view of the feed ``document`` (a file name under ``feeds/``) holding ``articles``."""
+    """The browser view of the feed ``document`` (a file name under ``feeds/``) holding ``articles``.
+
+    ``older`` and ``newer`` name the views (file names under ``feeds/``) its
+    "older stories" and "newer stories" links lead to; the links are
+    relative, so the pages work wherever the output is served.
+    """
     lexicon = lexicon_for(language)
     address = f"{site.feeds_url}{document}"
     up = "../" * document.count("/")
     entries = "".join(_entry(a, site, language, lexicon) for a in articles)
+    links = "".join(
+        f'<a class="{rel}" href="{escape(up + target)}">{escape(lexicon.view[rel])}</a>\n'
+        for rel, target in (("newer", newer), ("older", older))
+        if target is not None
+    )
+    nav = f'<nav class="pages">\n{links}</nav>\n' if links else ""
     page = (
         f'<!DOCTYPE html>\n<html lang="{escape(language)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -91,7 +125,7 @@ def render_view(
         f"<p>{escape(site.description)}</p>\n"
         f'<p class="note">{escape(lexicon.view["note"])}<br><code>{escape(address)}</code></p>\n'
         f'<p><a href="{up}index.html">{escape(site.title)}</a></p>\n'
-        f"</header>\n<main>\n{entries}</main>\n</body>\n</html>\n"
+        f"</header>\n<main>\n{entries}</main>\n{nav}</body>\n</html>\n"
     )
     return page.encode("utf-8")
 

@@ -4,6 +4,12 @@ The same entries, ids, dates, language and authors as the XML feeds. What
 JSON Feed has no member for (credits with their role and *via*, related
 stories, the source) goes into ``_seedfeed`` extension objects, as the spec
 asks of extensions: a key starting with an underscore.
+
+The archive is paged as the XML feeds' is: ``feed.json`` holds the
+subscription feed's articles and archive page *k* (``archive/k.json``)
+exactly the articles of the Atom and RSS page *k*. Each links the next-older
+page with JSON Feed 1.1 ``next_url`` (page 1 has none), so a reader that
+follows ``next_url`` from ``feed.json`` meets every article once.
 """
 
 from __future__ import annotations
@@ -15,18 +21,23 @@ from typing import Any
 
 from ..model import Article, Site
 from .content import content_html
+from .names import JSON_KIND, MAIN, Page, page_name
 
 VERSION = "https://jsonfeed.org/version/1.1"
-JSON_FILE = "feed.json"
 
 
-def render_json_feed(articles: Sequence[Article], site: Site, language: str) -> bytes:
-    """The JSON Feed document of ``articles`` in the order given; deterministic bytes."""
+def render_json_feed(articles: Sequence[Article], site: Site, language: str, page: Page = MAIN) -> bytes:
+    """The JSON Feed document of ``page`` (``feed.json``, or an archive page) holding ``articles`` in the order
+    given; deterministic bytes. ``page.prev``, the next-older archive page, becomes ``next_url``."""
     feed: dict[str, Any] = {
         "version": VERSION,
         "title": site.title,
         "home_page_url": site.base_url,
-        "feed_url": f"{site.feeds_url}{JSON_FILE}",
+        "feed_url": f"{site.feeds_url}{page.name(JSON_KIND)}",
+    }
+    if page.prev is not None:
+        feed["next_url"] = f"{site.feeds_url}{page_name(page.prev, JSON_KIND)}"
+    feed |= {
         "description": site.description,
         "language": language,
         "authors": [{"name": site.author}],
@@ -78,6 +89,11 @@ def verify_json_feed(data: bytes) -> None:
         raise ValueError(f"JSON Feed: version must be {VERSION}")
     if not isinstance(feed.get("title"), str) or not isinstance(feed.get("items"), list):
         raise ValueError("JSON Feed: title and items are required")
+    for key in ("feed_url", "next_url"):
+        if key in feed and not (isinstance(feed[key], str) and feed[key].startswith(("https://", "http://"))):
+            raise ValueError(f"JSON Feed: {key} must be an absolute URL")
+    if "next_url" in feed and feed["next_url"] == feed.get("feed_url"):
+        raise ValueError("JSON Feed: next_url points to the feed itself")
     ids = set()
     for item in feed["items"]:
         if not isinstance(item.get("id"), str) or item["id"] in ids:

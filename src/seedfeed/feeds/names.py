@@ -3,10 +3,11 @@
 * the subscription feeds: ``atom.xml``, ``rss.xml`` (and ``feed.json``, named
   in the format registry, :data:`seedfeed.feeds.FORMATS`);
 * RFC 5005 archive page *k*, numbered from the oldest: ``archive/k.atom.xml``,
-  ``archive/k.rss.xml``;
+  ``archive/k.rss.xml``, and the same articles as a JSON Feed page, ``archive/k.json``;
 * a topic feed: ``tags/volitve.atom.xml``, ``sources/sta.rss.xml``, its key
   the label's slug, capped (:func:`topic_key`);
-* a feed's browser view: its name ending ``.html`` (``tags/volitve.rss.html``);
+* a feed's browser view: its name ending ``.html`` (``tags/volitve.rss.html``,
+  ``archive/3.atom.html``, ``archive/3.html`` for ``archive/3.json``);
 * discovery: ``index.html`` and ``feeds.opml``;
 * an article's own page, for an article that gives no URL of its own:
   ``articles/<slug>.html`` (:func:`article_page`).
@@ -31,6 +32,9 @@ ARTICLES = "articles"
 TOPIC_KINDS = ("tags", "sources")
 INDEX_FILE = "index.html"
 OPML_FILE = "feeds.opml"
+#: The JSON Feed's subscription document; its archive pages are ``archive/k.json`` (it has no topic feeds).
+JSON_FILE = "feed.json"
+JSON_KIND = "json"
 #: The longest topic key: ``tags/<key>.atom.html`` and the publisher's ``.<name>.XXXXXXXX.tmp`` stay far
 #: under the 255 bytes every common file system allows in a name (a 300-character tag once stopped a build).
 TOPIC_KEY_MAX = 100
@@ -57,9 +61,12 @@ class Page:
     label: str | None = None
 
     def name(self, kind: str) -> str:
+        """The page's document in format ``kind`` (``atom``, ``rss``; ``json`` for a page without a topic)."""
         if self.topic is not None:
             return document_name(self.topic, kind)
-        return f"{kind}.xml" if self.number is None else page_name(self.number, kind)
+        if self.number is None:
+            return JSON_FILE if kind == JSON_KIND else f"{kind}.xml"
+        return page_name(self.number, kind)
 
 
 #: The subscription feeds' page: no number, no topic.
@@ -103,8 +110,13 @@ def document_name(unit: str, kind: str) -> str:
 
 
 def page_name(number: int, kind: str) -> str:
-    """``archive/12.atom.xml``: the file of archive page ``number`` in format ``kind`` (atom, rss)."""
-    return document_name(unit_name(ARCHIVE, str(number)), kind)
+    """``archive/12.atom.xml``: the file of archive page ``number`` in format ``kind`` (atom, rss, json).
+
+    >>> page_name(12, "rss"), page_name(12, "json")
+    ('archive/12.rss.xml', 'archive/12.json')
+    """
+    unit = unit_name(ARCHIVE, str(number))
+    return f"{unit}.json" if kind == JSON_KIND else document_name(unit, kind)
 
 
 def source_feed(slug: str) -> str:
@@ -127,8 +139,12 @@ def view_name(document: str) -> str:
 def archive_number(name: str) -> int | None:
     """The page number of a published file of the archive (``archive/12.atom.xml`` → 12), else ``None``.
 
+    Its JSON Feed page and every browser view belong to the page too.
+
     >>> [archive_number(n) for n in ("archive/12.atom.xml", "archive/3.rss.xml", "atom.xml", "archive/x.atom.xml")]
     [12, 3, None, None]
+    >>> [archive_number(n) for n in ("archive/3.json", "archive/3.html", "archive/3.atom.html")]
+    [3, 3, 3]
     """
     folder, slash, rest = name.partition("/")
     number, dot, _ = rest.partition(".")

@@ -21,7 +21,8 @@ class Lexicon:
 
     ``labels`` maps a credit label to its role. ``view`` holds the words of
     the browser view's own interface (never of an article): each credit role,
-    the "this is a feed" note, and the date and time formats
+    the "this is a feed" note, the "older stories" and "newer stories" links
+    between archive pages, an archive page's title, and the date and time formats
     (:mod:`seedfeed.feeds.html`).
     ``stopwords`` are frequent function words that help guess the language of
     a seed that has no marker at all.
@@ -41,6 +42,9 @@ _SOUTH_SLAVIC_LATIN_VIEW = {
     "photo": "Foto",
     "source": "Izvor",
     "note": "Ovo je feed: kopirajte njegovu adresu u svoj čitač feedova.",
+    "older": "Starije vijesti",
+    "newer": "Novije vijesti",
+    "archive": "Arhiva, stranica {n}",
     "date": "{d}. {m}. {Y}.",
     "datetime": "{d}. {m}. {Y}. u {H}:{M}",
     "updated": "ažurirano",
@@ -114,6 +118,9 @@ LEXICONS: tuple[Lexicon, ...] = (
             "photo": "Foto",
             "source": "Vir",
             "note": "To je vir novic (feed): kopirajte njegov naslov v svoj bralnik novic.",
+            "older": "Starejše novice",
+            "newer": "Novejše novice",
+            "archive": "Arhiv, stran {n}",
             "date": "{d}. {m}. {Y}",
             "datetime": "{d}. {m}. {Y}, {H}.{M}",
             "updated": "posodobljeno",
@@ -221,6 +228,9 @@ LEXICONS: tuple[Lexicon, ...] = (
             "photo": "Фото",
             "source": "Извор",
             "note": "Ово је фид: копирајте његову адресу у свој читач фидова.",
+            "older": "Старије вести",
+            "newer": "Новије вести",
+            "archive": "Архива, страница {n}",
             "date": "{d}. {m}. {Y}.",
             "datetime": "{d}. {m}. {Y}. у {H}:{M}",
             "updated": "ажурирано",
@@ -300,6 +310,9 @@ LEXICONS: tuple[Lexicon, ...] = (
             "photo": "Photo",
             "source": "Source",
             "note": "This is a feed: copy its address into your feed reader.",
+            "older": "Older stories",
+            "newer": "Newer stories",
+            "archive": "Archive, page {n}",
             "date": "{d} {b} {Y}",
             "datetime": "{d} {b} {Y}, {H}:{M}",
             "updated": "updated",
@@ -354,6 +367,9 @@ LEXICONS: tuple[Lexicon, ...] = (
             "photo": "Foto",
             "source": "Quelle",
             "note": "Dies ist ein Feed: Kopieren Sie seine Adresse in Ihren Feedreader.",
+            "older": "Ältere Meldungen",
+            "newer": "Neuere Meldungen",
+            "archive": "Archiv, Seite {n}",
             "date": "{d}.{m}.{Y}",
             "datetime": "{d}.{m}.{Y}, {H}:{M} Uhr",
             "updated": "aktualisiert",

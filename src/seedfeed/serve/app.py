@@ -148,7 +148,9 @@ class FeedApp:
             body = resolved.read_bytes()
         except OSError:
             return None
-        entity = make_entity(body, stat.st_mtime, media_type(resolved.name))
+        # The path under the root, not the base name: archive/3.json is a JSON Feed, its type told by its folder.
+        kind = media_type(resolved.relative_to(self.root.resolve()).as_posix())
+        entity = make_entity(body, stat.st_mtime, kind)
         self._keep(name, (str(resolved), (stat.st_ino, stat.st_size, stat.st_mtime_ns), entity))
         return entity
 
