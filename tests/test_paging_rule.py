@@ -35,7 +35,7 @@ def test_a_page_is_full_once_it_holds_page_size_or_a_newer_page_exists(number, s
     assert is_full(number, sizes, page_size=2) is full
 
 
-def test_pages_link_back_to_the_older_page_and_forward_once_full() -> None:
+def test_pages_link_back_to_the_older_page_and_forward_once_the_next_page_exists() -> None:
     sizes = {1: 2, 2: 2, 3: 1}
     assert [(p.prev, p.next) for p in (archive_page(n, sizes, 2) for n in (1, 2, 3))] == [
         (None, 2),

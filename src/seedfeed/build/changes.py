@@ -22,7 +22,7 @@ from ..feeds.names import MAIN, topic_key
 from ..ingest.load import Loaded, Task
 from ..ingest.seeds import WAITING
 from ..model import Article
-from ..plan.archive import assign_pages
+from ..plan.archive import assign_pages, with_neighbours
 from ..plan.dates import Before, Change, UniqueTimes, entry_dates
 from ..plan.links import entry_link, title_key
 from ..plan.plan import Unit
@@ -271,15 +271,18 @@ def article_topics(article: Article) -> Topics:
 
 
 def archive_overflow(state: State, limit: int, page_size: int) -> set[int]:
-    """Move every article beyond the newest ``limit`` into the archive; return the pages that got one.
+    """Move every article beyond the newest ``limit`` into the archive; return the pages that got one, and the
+    page before each new page (its ``next-archive`` and "newer stories" links now lead to the new one).
 
     An article keeps its page for good: it goes to the newest page while
     that page has room, else to a new one. So pages fill oldest first, and a
     full page never changes when new articles arrive.
     """
-    assignments = assign_pages(state.overflow(limit), state.pages(), page_size)
+    before = state.pages()
+    assignments = assign_pages(state.overflow(limit), before, page_size)
     state.archive_many(assignments)
-    return {page for _, page in assignments}
+    pages = {page for _, page in assignments}
+    return with_neighbours(pages, made=pages - before.keys())
 
 
 def _settled(run: Run, names: Sequence[str], files: dict[str, tuple[int, int]]) -> Sequence[str]:

@@ -99,9 +99,6 @@ class Producers:
         self.sizes = state.pages()
         self.pages = sorted(u.number for u in units if u.number is not None)
         self.newest = max(self.sizes, default=None)
-        # The page before the newest: its "newer stories" views changed if the newest page is new.
-        before = (self.newest or 0) - 1
-        self.neighbour = before if self.newest in self.pages and before >= 1 and before not in self.pages else None
         counts = state.topic_counts()
         self.listed = sorted(
             (kind, key, label) for (kind, key), (label, n) in counts.items() if n >= self.site.topic_min
@@ -120,7 +117,7 @@ class Producers:
             yield from self.subscription(entries)
         else:
             log.error("no seed could be published; the subscription feeds were left as they were")
-        total = PAGE_DOCUMENTS * len(self.pages) + (len(FORMATS) if self.neighbour else 0)
+        total = PAGE_DOCUMENTS * len(self.pages)
         yield from bar(self.archive(), total=total, label="pages rendered", enabled=self.run.progress)
         yield from self.topics()
         self.current.clear()
@@ -155,13 +152,7 @@ class Producers:
 
     def archive(self) -> Iterator[Document]:
         """The archive pages of the units, in every format, and their views: in worker processes when there
-        are many."""
-        yield from self._pages()
-        if self.neighbour is not None:
-            articles = self._resolve(self.state.page_articles(self.neighbour))
-            yield from page_extras(articles, self.site, self._page(self.neighbour), self.newest, views_only=True)
-
-    def _pages(self) -> Iterator[Document]:
+        are many. The page before a new page is among them (:func:`~seedfeed.plan.archive.with_neighbours`)."""
         if len(self.pages) < PARALLEL_PAGES_FROM or workers() < 2:
             for number in self.pages:
                 articles = self._resolve(self.state.page_articles(number))
@@ -311,11 +302,9 @@ def chain(fmt: Format, number: int | None, newest: int | None) -> tuple[str | No
     return older, newer
 
 
-def page_extras(
-    articles: list[Article], site: Site, page: Page, newest: int | None, *, views_only: bool = False
-) -> list[Document]:
+def page_extras(articles: list[Article], site: Site, page: Page, newest: int | None) -> list[Document]:
     """Archive ``page`` in the formats not rendered from fragments (JSON Feed), and the browser view of each
-    of its documents, verified; only the views when ``views_only``."""
+    of its documents, verified."""
     from ..feeds.atomrss import feed_language
     from ..feeds.html import archive_title, render_view
 
@@ -323,9 +312,7 @@ def page_extras(
     assert number is not None
     language = feed_language(articles, site)
     documents = [
-        (fmt.page(number), fmt.render(articles, site, language, page))
-        for fmt in FORMATS
-        if fmt.render is not None and not views_only
+        (fmt.page(number), fmt.render(articles, site, language, page)) for fmt in FORMATS if fmt.render is not None
     ]
     title = archive_title(site, language, number)
     for fmt in FORMATS:

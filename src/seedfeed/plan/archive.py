@@ -46,15 +46,27 @@ def is_full(number: int, sizes: Mapping[int, int], page_size: int) -> bool:
 
 
 def archive_page(number: int, sizes: Mapping[int, int], page_size: int) -> Page:
-    """Page ``number`` with its RFC 5005 links: ``prev`` except on page 1; ``next`` once the page is full.
+    """Page ``number`` with its RFC 5005 links: ``prev`` except on page 1; ``next`` once the next page exists.
 
-    A full page links to the next page even before that page exists, so its bytes never change.
+    Every link leads to a published page: a full page gains its ``next`` when
+    the next page is made (the build that makes a page renders the one before
+    it again, :func:`with_neighbours`), and never changes after that.
+    ``page_size`` is kept for the callers' symmetry with :func:`is_full`.
 
     >>> archive_page(1, {1: 50}, 50)
+    Page(number=1, prev=None, next=None, topic=None, label=None)
+    >>> archive_page(1, {1: 50, 2: 7}, 50)
     Page(number=1, prev=None, next=2, topic=None, label=None)
-    >>> archive_page(2, {1: 50, 2: 7}, 50)
-    Page(number=2, prev=1, next=None, topic=None, label=None)
     """
-    return Page(
-        number, prev=number - 1 if number > 1 else None, next=number + 1 if is_full(number, sizes, page_size) else None
-    )
+    return Page(number, prev=number - 1 if number > 1 else None, next=number + 1 if number + 1 in sizes else None)
+
+
+def with_neighbours(pages: set[int], made: Iterable[int]) -> set[int]:
+    """``pages`` and, for each page just ``made``, the page before it, which gains its links to the new page.
+
+    >>> sorted(with_neighbours({4, 5}, made=[5]))
+    [4, 5]
+    >>> sorted(with_neighbours({1}, made=[1]))
+    [1]
+    """
+    return pages | {number - 1 for number in made if number > 1}
