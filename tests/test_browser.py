@@ -51,10 +51,11 @@ def browser() -> str:
 def served(corpus, make_config) -> Iterator[tuple[str, Path]]:
     config = make_config(corpus)
     build(config, now=NOW)
-    server = create_server(FeedApp(config.out), "127.0.0.1", 0, threads=4)
+    # served where the default feeds_url says, https://example.org/feeds/, as `seedfeed serve` does
+    server = create_server(FeedApp(config.out, mount="/feeds/"), "127.0.0.1", 0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}", config.out
+    yield f"http://127.0.0.1:{server.effective_port}/feeds", config.out
     close_server(server, from_thread=True)
     thread.join(timeout=5)
 

@@ -17,6 +17,7 @@ import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,21 +54,24 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def nginx(corpus, make_config, tmp_path) -> Iterator[tuple[str, Path]]:
+@contextmanager
+def documented_nginx(out: Path, prefix: Path, path: str = "/feeds/") -> Iterator[str]:
+    """The documented block serving ``out`` at ``path`` in a real nginx on 127.0.0.1: yields its origin.
+
+    ``path`` replaces the block's ``/feeds/`` (the path of the default
+    ``feeds_url``), as docs/serving.md tells a newsroom with another one to do.
+    """
     program = shutil.which("nginx")
     reason = "nginx is not on PATH (Debian: apt-get install nginx-light, and put /usr/sbin on PATH)"
     require("nginx", program is not None, reason)
     assert program is not None
-    config = make_config(corpus)
-    build(config, now=NOW)
     port = _free_port()
     block = documented_block()
-    assert "listen 80;" in block and "root /srv/news/feeds;" in block
-    site = block.replace("listen 80;", f"listen 127.0.0.1:{port};").replace(
-        "root /srv/news/feeds;", f"root {config.out.resolve()};"
+    assert "listen 80;" in block and "alias /srv/news/feeds/;" in block
+    site = block.replace("/feeds/", path).replace("/feeds ", path.rstrip("/") + " ")  # /srv/news/feeds/ too
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{port};").replace(
+        f"alias /srv/news{path};", f"alias {out.resolve()}/;"
     )
-    prefix = tmp_path / "nginx"
     (prefix / "temp").mkdir(parents=True)
     temps = "".join(f"    {kind}_temp_path {prefix}/temp/{kind};\n" for kind in ("client_body", "proxy", "fastcgi"))
     temps += "".join(f"    {kind}_temp_path {prefix}/temp/{kind};\n" for kind in ("uwsgi", "scgi"))
@@ -88,10 +92,18 @@ def nginx(corpus, make_config, tmp_path) -> Iterator[tuple[str, Path]]:
 
     try:
         wait_until(listening, f"nginx to listen on port {port}", 10)
-        yield f"http://127.0.0.1:{port}", config.out
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture
+def nginx(corpus, make_config, tmp_path) -> Iterator[tuple[str, Path]]:
+    config = make_config(corpus)
+    build(config, now=NOW)
+    with documented_nginx(config.out, tmp_path / "nginx") as origin:
+        yield f"{origin}/feeds", config.out  # the path of the default feeds_url
 
 
 def fetch(url: str, accept: str) -> tuple[dict[str, str], bytes]:
@@ -133,3 +145,16 @@ def test_nginx_serves_the_index_and_the_opml_and_hides_the_dot_files(nginx) -> N
     assert refused.value.code == 404
     headers, body = fetch(f"{base}/feeds.opml", READER)
     assert headers["content-type"] == "text/x-opml; charset=utf-8" and body == (out / "feeds.opml").read_bytes()
+
+
+def test_nginx_publishes_the_output_at_the_feeds_path_only(nginx) -> None:
+    base, out = nginx
+    origin = base.removesuffix("/feeds")
+    for path in ("/", "/feeds"):  # a person at the root, or without the slash, meets the index
+        with urllib.request.urlopen(f"{origin}{path}", timeout=10) as response:  # follows the 301
+            assert (response.url, response.read()) == (f"{base}/", (out / "index.html").read_bytes())
+    for path in ("/atom.xml", "/index.html", "/feedsx/atom.xml"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            fetch(f"{origin}{path}", READER)
+        refused.value.close()
+        assert refused.value.code == 404, path

@@ -1,4 +1,8 @@
-"""``seedfeed serve``: real clients (feedparser, raw sockets) against waitress on an ephemeral port."""
+"""``seedfeed serve``: real clients (feedparser, raw sockets) against waitress on an ephemeral port.
+
+The server serves the output under ``/feeds/``, the path of the default
+``feeds_url``, as ``seedfeed serve`` does: ``server`` is that address.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 from email.utils import formatdate
+from urllib.parse import urlsplit
 
 import feedparser
 import pytest
@@ -19,6 +24,8 @@ from seedfeed.feeds import media_type
 from seedfeed.serve import FeedApp, close_server, create_server
 
 from .conftest import NOW, SHIPPED_SEED, wait_until
+
+MOUNT = "/feeds/"  # the path of the default feeds_url, https://example.org/feeds/
 
 
 @pytest.fixture
@@ -30,20 +37,20 @@ def site(make_config, shipped):
 
 @pytest.fixture
 def server(site) -> Iterator[str]:
-    app = FeedApp(site.out, max_age=120, title="Novice")
+    app = FeedApp(site.out, max_age=120, title="Novice", mount=MOUNT)
     srv = create_server(app, "127.0.0.1", 0, threads=4)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{srv.effective_port}"
+    yield f"http://127.0.0.1:{srv.effective_port}{MOUNT.rstrip('/')}"
     close_server(srv, from_thread=True)
     thread.join(timeout=5)
     assert not thread.is_alive()
 
 
 def raw(base: str, request: bytes, timeout: float = 5.0) -> tuple[int, dict[str, str], bytes]:
-    """Send bytes as they are; return status, headers and body of the response."""
-    host, port = base.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+    """Send bytes as they are to the server at ``base``; return status, headers and body of the response."""
+    address = urlsplit(base)
+    with socket.create_connection((address.hostname, address.port), timeout=timeout) as sock:
         sock.sendall(request)
         data = b""
         while True:
@@ -66,8 +73,10 @@ def raw(base: str, request: bytes, timeout: float = 5.0) -> tuple[int, dict[str,
 
 
 def get(base: str, path: str, *headers: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    """``path`` under ``base``'s path: ``get("http://h:1/feeds", "/atom.xml")`` asks for ``/feeds/atom.xml``."""
     extra = "".join(f"{h}\r\n" for h in headers)
-    return raw(base, f"{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{extra}\r\n".encode())
+    target = urlsplit(base).path + path
+    return raw(base, f"{method} {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{extra}\r\n".encode())
 
 
 # --- feedparser, a real feed reader ---------------------------------------------------
@@ -177,8 +186,17 @@ def test_root_is_the_index_page_with_autodiscovery_links(server) -> None:
 def test_without_an_index_page_root_lists_the_feeds(server, site) -> None:
     (site.out / "index.html").unlink()
     html = get(server, "/")[2].decode()
-    assert '<link rel="alternate" type="application/atom+xml" title="Novice: atom.xml" href="/atom.xml">' in html
-    assert '<link rel="alternate" type="application/rss+xml" title="Novice: rss.xml" href="/rss.xml">' in html
+    assert '<link rel="alternate" type="application/atom+xml" title="Novice: atom.xml" href="/feeds/atom.xml">' in html
+    assert '<link rel="alternate" type="application/rss+xml" title="Novice: rss.xml" href="/feeds/rss.xml">' in html
+
+
+def test_a_person_opening_the_server_s_root_is_redirected_to_the_index(server, site) -> None:
+    import urllib.request
+
+    origin = server.removesuffix(MOUNT.rstrip("/"))
+    with urllib.request.urlopen(f"{origin}/", timeout=10) as response:  # follows the 301, as a browser does
+        assert (response.url, response.read()) == (f"{server}/", (site.out / "index.html").read_bytes())
+    assert get(origin, "/atom.xml")[0] == 404  # outside the path: nothing
 
 
 # --- only the output directory, only GET and HEAD ------------------------------------------
@@ -241,11 +259,11 @@ def test_malformed_requests_get_the_status_http_defines(server, request_bytes, s
     "host", ["Host: x", "Host: 127.0.0.1:8080", "Host: [::1]:8080", "Host: novice.example.si", "Host:"]
 )
 def test_http_1_1_with_one_valid_host_is_answered(server, host) -> None:
-    assert raw(server, f"GET /atom.xml HTTP/1.1\r\n{host}\r\nConnection: close\r\n\r\n".encode())[0] == 200
+    assert raw(server, f"GET {MOUNT}atom.xml HTTP/1.1\r\n{host}\r\nConnection: close\r\n\r\n".encode())[0] == 200
 
 
 def test_http_1_0_needs_no_host(server) -> None:
-    assert raw(server, b"GET /atom.xml HTTP/1.0\r\n\r\n")[0] == 200
+    assert raw(server, f"GET {MOUNT}atom.xml HTTP/1.0\r\n\r\n".encode())[0] == 200
 
 
 def test_a_request_during_a_rebuild_gets_a_whole_document(server, site) -> None:
@@ -288,15 +306,16 @@ def test_serve_command_builds_on_ticks_and_stops_on_sigterm(tmp_path) -> None:
 
     def served() -> bool:
         assert process.poll() is None, "seedfeed serve exited"
-        return feedparser.parse(f"http://127.0.0.1:{port}/atom.xml").get("status") == 200
+        return feedparser.parse(f"http://127.0.0.1:{port}/feeds/atom.xml").get("status") == 200
 
     try:
         wait_until(served, "the server to answer with the built feed", 15)
-        assert len(feedparser.parse(f"http://127.0.0.1:{port}/atom.xml").entries) == 1
+        assert len(feedparser.parse(f"http://127.0.0.1:{port}/feeds/atom.xml").entries) == 1
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=15)
         assert process.returncode == 0, err
         assert "SIGTERM received: stopping the server" in err
+        assert f"at http://127.0.0.1:{port}/feeds/\n" in err  # the address the log gives is the one that answers
     finally:
         process.kill()
         process.wait()
@@ -304,9 +323,9 @@ def test_serve_command_builds_on_ticks_and_stops_on_sigterm(tmp_path) -> None:
 
 def test_304_keeps_the_connection_alive_for_the_next_poll(server) -> None:
     etag = get(server, "/atom.xml")[1]["etag"]
-    host, port = server.removeprefix("http://").split(":")
-    request = f"GET /atom.xml HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\n\r\n".encode()
-    with socket.create_connection((host, int(port)), timeout=5) as sock:
+    address = urlsplit(server)
+    request = f"GET {MOUNT}atom.xml HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\n\r\n".encode()
+    with socket.create_connection((address.hostname, address.port), timeout=5) as sock:
         for _ in range(3):  # the same connection answers three polls
             sock.sendall(request)
             data = b""

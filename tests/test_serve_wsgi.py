@@ -145,3 +145,57 @@ def test_a_page_is_served_as_html_and_varies_on_nothing_but_encoding(app) -> Non
     _, headers, body = call(app, "/atom.html")
     assert headers["Content-Type"] == "text/html; charset=utf-8" and headers["Vary"] == "Accept-Encoding"
     assert body.startswith(b"<!DOCTYPE html>")
+
+
+# --- the output under the path of feeds_url (issue 19: one rule for where the output lives) ---------
+
+
+@pytest.fixture
+def mounted(shipped, make_config):
+    """The app as ``seedfeed serve`` runs it with the default ``feeds_url``, ``https://example.org/feeds/``."""
+    config = make_config(shipped)
+    build(config, now=NOW)
+    return validator(FeedApp(config.out, max_age=60, mount="/feeds/")), config.out
+
+
+def test_under_the_mount_every_file_is_served_as_at_the_root(mounted) -> None:
+    app, out = mounted
+    status, headers, body = call(app, "/feeds/atom.xml")
+    assert (status, headers["Content-Type"], body) == (
+        "200 OK",
+        "application/atom+xml; charset=utf-8",
+        (out / "atom.xml").read_bytes(),
+    )
+    assert call(app, "/feeds/atom.xml", if_none_match=headers["ETag"])[0] == "304 Not Modified"
+    _, page, got = call(app, "/feeds/rss.xml", accept=BROWSER)
+    assert (page["Content-Type"], got) == ("text/html; charset=utf-8", (out / "rss.html").read_bytes())
+    assert call(app, "/feeds/", "HEAD")[1]["Content-Length"] == str((out / "index.html").stat().st_size)
+
+
+@pytest.mark.parametrize("path", ["/", "/feeds"])
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_the_root_and_the_mount_without_its_slash_redirect_to_the_mount(mounted, path, method) -> None:
+    status, headers, _ = call(mounted[0], path, method)
+    assert (status, headers["Location"]) == ("301 Moved Permanently", "/feeds/")
+    assert headers["Cache-Control"] == "public, max-age=60"  # not kept forever: feeds_url may change
+
+
+@pytest.mark.parametrize(
+    "path", ["/atom.xml", "/index.html", "/feedsx/atom.xml", "/feed/atom.xml", "/feeds/../atom.xml"]
+)
+def test_a_path_outside_the_mount_is_404(mounted, path) -> None:
+    assert call(mounted[0], path)[0] == "404 Not Found"
+
+
+def test_a_percent_encoded_mount_is_compared_with_the_decoded_path(shipped, make_config) -> None:
+    config = make_config(shipped)
+    build(config, now=NOW)
+    app = validator(FeedApp(config.out, mount="/novi%C4%8Dke/"))
+    assert call(app, "/novi\xc4\x8dke/atom.xml")[0] == "200 OK"  # PATH_INFO: the decoded bytes as latin-1
+    assert call(app, "/novi\xc4\x8dke")[1]["Location"] == "/novi%C4%8Dke/"
+
+
+@pytest.mark.parametrize("mount", ["feeds/", "/feeds", ""])
+def test_a_mount_is_a_path_beginning_and_ending_with_a_slash(tmp_path, mount) -> None:
+    with pytest.raises(ValueError, match="mount"):
+        FeedApp(tmp_path, mount=mount)

@@ -203,7 +203,7 @@ def test_serve_watch_serves_a_dropped_seed_and_stops_on_sigterm(site) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = Watcher(site).start(sys.executable, "-m", "seedfeed", "serve", "--watch", "--port", str(port))
-    url = f"http://127.0.0.1:{port}/atom.xml"
+    url = f"http://127.0.0.1:{port}/feeds/atom.xml"  # the path of the default feeds_url
 
     def served() -> str:
         try:

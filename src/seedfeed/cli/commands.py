@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from .. import progress
 from ..build import Report, build
@@ -327,7 +328,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
     config = load_config(args.config, seeds=args.seeds, out=args.out)
     max_age = config.max_age if args.max_age is None else args.max_age
-    app = FeedApp(config.out, max_age=max_age, title=config.site.title, published=Published(config.state))
+    mount = urlsplit(config.site.feeds_url).path  # the output is served at the address its documents give
+    app = FeedApp(config.out, max_age=max_age, title=config.site.title, published=Published(config.state), mount=mount)
     background: Callable[[threading.Event], None] | None = None
     publish = _Publisher(args, config, background=True)
     watching = _watching(args, config, None, publish) if args.watch else None

@@ -118,8 +118,10 @@ def make_parser() -> argparse.ArgumentParser:
         "serve",
         [common, building],
         "serve the feeds over HTTP (ETag, 304, gzip), optionally rebuilding on a schedule",
-        "Serve the output directory with waitress: feed media types, strong ETags, Last-Modified, 304 Not "
-        "Modified, gzip, and an index page with autodiscovery links at /. With --every or --at, the feeds "
+        "Serve the output directory with waitress under the path of site.feeds_url (default /feeds/, so "
+        "http://127.0.0.1:8080/feeds/atom.xml), where the documents' links point; / and the path without its "
+        "slash redirect to the path, which answers with index.html. Feed media types, strong ETags, "
+        "Last-Modified, 304 Not Modified, gzip, and a browser gets a feed's page. With --every or --at, the feeds "
         "are also rebuilt on those ticks in the same process; with --watch, as soon as a seed lands. "
         "SIGINT or SIGTERM stops it (exit 0).",
     )

@@ -7,8 +7,13 @@ and the feed media types. Responses are cached in memory by (inode, size,
 mtime): a rebuild swaps files with ``os.replace``, which changes the inode,
 so a request gets the old document or the new one, whole.
 
-Only regular, non-hidden files under the output directory are served: ``..``
-(also percent-encoded), absolute paths and symlinks that leave it are 404.
+The files are served under one path, the ``mount`` (the path of
+``site.feeds_url``, ``/feeds/`` by default), so every address the documents
+carry resolves: ``/feeds/atom.xml`` is ``feeds/atom.xml``. ``/`` and the
+mount without its slash redirect to the mount, whose ``index.html`` a person
+then meets; any other path outside it is 404. Only regular, non-hidden files
+under the output directory are served: ``..`` (also percent-encoded),
+absolute paths and symlinks that leave it are 404.
 Which representation a request gets is :mod:`.negotiate`'s; the server
 around the app, :mod:`.server`'s.
 """
@@ -24,6 +29,7 @@ from collections.abc import Callable, Iterable
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote_to_bytes
 
 from ..feeds import format_of, media_type
 from ..feeds.names import view_name
@@ -80,7 +86,8 @@ class FeedApp:
     the state, the configuration, the seeds, a temporary or stray file,
     whatever else lies in the directory. Responses are cached by the file
     they come from (``/atom.xml`` and ``/atom.xml//`` share one entry), at
-    most ``cache_bytes`` of them.
+    most ``cache_bytes`` of them. ``mount`` is the URL path the directory is
+    served under, as a URL writes it (percent-encoded, ending in ``/``).
     """
 
     def __init__(
@@ -91,8 +98,14 @@ class FeedApp:
         title: str = "seedfeed",
         published: Published | None = None,
         cache_bytes: int = CACHE_BYTES,
+        mount: str = "/",
     ) -> None:
+        if not mount.startswith("/") or not mount.endswith("/"):
+            raise ValueError(f"mount {mount!r}: a URL path beginning and ending with /")
         self.root = root
+        self.mount = mount
+        # WSGI's PATH_INFO is the decoded path, its bytes as latin-1 (PEP 3333): compare with the same
+        self._mount_path = unquote_to_bytes(mount).decode("latin-1")
         self.max_age = max_age
         self.title = title
         self.published = published
@@ -110,7 +123,13 @@ class FeedApp:
             return _plain(start_response, "414 URI Too Long", method)
         if method not in ("GET", "HEAD"):
             return _plain(start_response, "405 Method Not Allowed", method, [("Allow", _ALLOWED)])
-        path = environ.get("PATH_INFO", "/")
+        path = str(environ.get("PATH_INFO", "/")) or "/"
+        if self._mount_path != "/":
+            if path in ("/", self._mount_path[:-1]):
+                return self._redirect(start_response, method)
+            if not path.startswith(self._mount_path):
+                return _plain(start_response, "404 Not Found", method)
+            path = path[len(self._mount_path) - 1 :]  # "/feeds/tags/x.xml" → "/tags/x.xml"
         root = path in ("", "/")  # the build's index.html when there is one, else a listing
         fmt = None if root else format_of(path.lstrip("/"))
         entity = None
@@ -121,6 +140,19 @@ class FeedApp:
         if entity is None:
             return _plain(start_response, "404 Not Found", method)
         return self._respond(entity, environ, start_response, method, negotiated=fmt is not None)
+
+    def _redirect(self, start_response: StartResponse, method: str) -> Iterable[bytes]:
+        """``/`` and the mount without its slash: a 301 to the mount, so a person at the root meets the index.
+
+        301 because the address is the configuration's (308 would say the
+        same for GET and HEAD, the only methods here, and fewer old clients
+        know it); bounded by ``max_age`` so that a browser does not keep it
+        after ``feeds_url`` changes. The ``Location`` is the path alone (RFC
+        9110 §10.2.2 allows a relative reference): this server does not know
+        the scheme and host a proxy in front of it answers to.
+        """
+        extra = [("Location", self.mount), ("Cache-Control", f"public, max-age={self.max_age}")]
+        return _plain(start_response, "301 Moved Permanently", method, extra)
 
     def _file(self, path: str) -> Entity | None:
         """The entity for ``path``: one ``stat`` when the file has not changed since the last request."""
@@ -204,10 +236,10 @@ class FeedApp:
         title = escape(self.title)
         links = "".join(
             f'<link rel="alternate" type="{media_type(n).split(";")[0]}" title="{title}: {escape(n)}" '
-            f'href="/{escape(n)}">\n'
+            f'href="{escape(self.mount + quote(n))}">\n'
             for n in feeds
         )
-        items = "".join(f'<li><a href="/{escape(n)}">{escape(n)}</a></li>\n' for n in feeds)
+        items = "".join(f'<li><a href="{escape(self.mount + quote(n))}">{escape(n)}</a></li>\n' for n in feeds)
         html = (
             f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{title}</title>\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n{links}</head>\n'

@@ -364,7 +364,7 @@ def run_server(
     worker = threading.Thread(target=background, args=(stop,), name="seedfeed-schedule") if background else None
     if worker:
         worker.start()
-    log.info("serving %s on http://%s:%s/", app.root, host, server.effective_port)
+    log.info("serving %s at http://%s%s", app.root, _address(host, server.effective_port), app.mount)
     try:
         server.run()
     finally:
