@@ -95,3 +95,17 @@ def test_chromium_screenshot_of_the_browser_view(browser, served, tmp_path) -> N
     chromium(browser, tmp_path, "--window-size=1000,1400", f"--screenshot={shot}", f"{base}/rss.xml")
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 20_000
+
+
+def test_chromium_shows_an_article_page_in_a_phone_sized_window(browser, served, tmp_path) -> None:
+    base, out = served
+    name = "articles/2023-09-17-kim-jong-un-zakljucil-obisk-rusije.html"
+    dom = chromium(browser, tmp_path, "--window-size=390,844", "--dump-dom", f"{base}/{name}")
+    page = html.document_fromstring(dom)
+    assert page.findtext(".//h1") == "Kim Jong Un zaključil šestdnevni obisk Rusije"
+    assert page.find(".//meta[@name='viewport']").get("content") == "width=device-width, initial-scale=1"
+    assert [s.get("type") for s in page.iter("script")] == ["application/ld+json"]  # data; nothing runs
+    shot = tmp_path / "article.png"
+    chromium(browser, tmp_path, "--window-size=390,844", f"--screenshot={shot}", f"{base}/{name}")
+    assert shot.read_bytes().startswith(b"\x89PNG")
+    assert (out / name).is_file()

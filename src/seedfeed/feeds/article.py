@@ -27,6 +27,7 @@ from .html import STYLE, credits_html, format_date, lexicon_for, related_html
 from .names import INDEX_FILE
 
 _ARTICLE_STYLE = """
+main { overflow-wrap: anywhere; }
 article h1 { font-size: 1.8rem; line-height: 1.2; margin: .6rem 0; }
 figure { margin: 1rem 0; }
 .related h2 { font-size: 1.1rem; margin-bottom: .2rem; }
