@@ -235,10 +235,12 @@ def test_the_order_never_breaks_a_reader() -> None:
     settings = Settings(to=Target("b"))
     names = ["index.html", "feeds.opml", "atom.xml", "rss.xml", "feed.json", "atom.html", "tags/x.rss.xml"]
     names += [f"archive/{n}.{kind}.xml" for n in (1, 2, 3) for kind in ("atom", "rss")]
+    names += ["articles/kim.html"]
     uploads = [prepare(name, b"x", settings, 3) for name in names]
     send, gone, unchanged = plan_deploy(uploads, {"tags/old.rss.xml": "h", "atom.xml": "h"}, {"atom.xml"})
     order = [u.name for u in send]
-    assert order[:6] == [f"archive/{n}.{kind}.xml" for n in (3, 2, 1) for kind in ("atom", "rss")]  # newest first
+    assert order[0] == "articles/kim.html"  # an article page before every feed whose entry links it
+    assert order[1:7] == [f"archive/{n}.{kind}.xml" for n in (3, 2, 1) for kind in ("atom", "rss")]  # newest first
     assert order.index("tags/x.rss.xml") < order.index("atom.xml") < order.index("feed.json")
     assert order.index("rss.xml") < order.index("feeds.opml") and order.index("atom.xml") < order.index("index.html")
     assert (gone, unchanged) == (["tags/old.rss.xml"], 0)
