@@ -16,6 +16,7 @@ rewrites them.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 from html import unescape
@@ -240,11 +241,27 @@ def test_switching_to_summary_rewrites_the_feeds_it_affects_and_nothing_else(tmp
     assert set(back.written) == changed and _outputs(config.out) == before
 
 
-def test_switching_only_topic_content_rewrites_only_the_topic_feeds(tmp_path: Path) -> None:
-    build(_config(tmp_path, {}), now=NOW)
-    report = build(_config(tmp_path, {"topic_content": "summary"}), now=NOW)
-    assert set(report.written) == set(_variant_files("topic-summary"))
-    assert all(name.startswith(TOPIC_FEEDS) for name in report.written)
+def test_switching_only_topic_content_renders_and_rewrites_only_the_topic_feeds(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    build(_config(tmp_path, {}, "limit = 4\npage_size = 2\n"), now=NOW)
+    caplog.set_level(logging.DEBUG, logger="seedfeed.build.documents")
+    report = build(_config(tmp_path, {"topic_content": "summary"}, "limit = 4\npage_size = 2\n"), now=NOW)
+    topic_feeds = {name for name in report.written if name.startswith(TOPIC_FEEDS)}
+    assert topic_feeds and set(report.written) == topic_feeds
+    rendered = _logged(caplog, "entries rendered:")
+    pages = _logged(caplog, "%d archive pages rendered")
+    # Atom and RSS pairs: the subscription feeds (rendered by every build that publishes) and each topic
+    # feed; no archive page, and no article page (a new site title would render them all again).
+    assert rendered[2] == 1 + len(topic_feeds) // 2
+    assert pages[0] == 0
+
+
+def _logged(caplog: pytest.LogCaptureFixture, start: str) -> tuple[object, ...]:
+    """The arguments of the one build log record whose message starts with ``start``."""
+    (args,) = [r.args for r in caplog.records if str(r.msg).startswith(start)]
+    assert isinstance(args, tuple)
+    return args
 
 
 def _variant_files(choice: str) -> list[str]:
