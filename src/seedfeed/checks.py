@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import get_args
 
 from .errors import ConfigError
 from .ingest.slug import http_url
+from .model import ContentMode
 
 
 def in_range(value: int, least: int, most: int, setting: str, where: str, kind: str = "") -> None:
@@ -117,3 +119,13 @@ def text_setting(value: str, setting: str, where: str) -> str:
             "which a feed cannot carry"
         )
     return value
+
+
+def content_setting(value: object, setting: str, where: str) -> ContentMode:
+    """``value`` if it is a content choice (``"full"``, ``"summary"``), else a ConfigError naming ``setting``."""
+    choices: tuple[ContentMode, ...] = get_args(ContentMode)
+    for choice in choices:
+        if value == choice:
+            return choice
+    shown = repr(value) if isinstance(value, str) and len(value) <= 30 else f"a {type(value).__name__}"
+    raise ConfigError(f"{where}: {setting} must be {' or '.join(map(repr, choices))}; got {shown}")

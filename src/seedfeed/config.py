@@ -20,10 +20,18 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .checks import http_url_setting, id_prefix_uri, in_range, related_url_pattern, text_setting, url_pattern
+from .checks import (
+    content_setting,
+    http_url_setting,
+    id_prefix_uri,
+    in_range,
+    related_url_pattern,
+    text_setting,
+    url_pattern,
+)
 from .errors import ConfigError
 from .ingest.parse import LANGUAGE_TAG
-from .model import Limits, Site
+from .model import ContentMode, Limits, Site
 
 DEFAULT_FILE = "seedfeed.toml"
 STATE_DIR = ".seedfeed"
@@ -59,7 +67,15 @@ class Config:
     deploy: dict[str, Any] = field(default_factory=dict)  # [deploy], checked by deploy_settings
 
 
-_SITE_KEYS = {f.name for f in fields(Site)} - {"sources", "feeds_url", "id_prefix", "hub", "limits"}
+_SITE_KEYS = {f.name for f in fields(Site)} - {
+    "sources",
+    "feeds_url",
+    "id_prefix",
+    "hub",
+    "limits",
+    "content",
+    "topic_content",
+}
 
 
 def load_config(
@@ -87,9 +103,10 @@ def load_config(
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
         root = path.parent
     where = str(path) if path else "defaults"
-    _check_keys(data, {"site", "paths", "sources", "schedule", "serve", "limits", "deploy"}, where, "")
+    _check_keys(data, {"site", "paths", "sources", "schedule", "serve", "limits", "deploy", "feeds"}, where, "")
     site = _site(data.get("site", {}), data.get("sources", {}), where)
-    site = replace(site, limits=_limits(data.get("limits", {}), where))
+    content, topic_content = _feeds(data.get("feeds", {}), where)
+    site = replace(site, limits=_limits(data.get("limits", {}), where), content=content, topic_content=topic_content)
     paths = data.get("paths", {})
     _check_keys(paths, {"seeds", "out", "state"}, where, "paths.")
     seeds_dir = seeds or root / _str(paths, "seeds", "seeds", where)
@@ -228,6 +245,14 @@ def _limits(table: dict[str, Any], where: str) -> Limits:
             raise ConfigError(f"{where}: limits.{key} must be an integer of at least {least}")
         in_range(value, least, _LIMITS_MOST.get(key, MAX_COUNT), f"limits.{key}", where, "an integer of ")
     return Limits(**table)
+
+
+def _feeds(table: dict[str, Any], where: str) -> tuple[ContentMode, ContentMode | None]:
+    """``[feeds]``: what the entries carry, ``(content, topic_content)`` (see :class:`Site`)."""
+    _check_keys(table, {"content", "topic_content"}, where, "feeds.")
+    content = content_setting(table.get("content", "full"), "feeds.content", where)
+    topic = table.get("topic_content")
+    return content, None if topic is None else content_setting(topic, "feeds.topic_content", where)
 
 
 def default_state(seeds: Path) -> Path:

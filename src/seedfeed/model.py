@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Literal
 
 Role = Literal["author", "photo", "source"]
+#: What an entry carries: ``"full"`` the article's body, ``"summary"`` only its lead (a teaser).
+ContentMode = Literal["full", "summary"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,10 @@ class Site:
     gives a URL for and no corpus article matches; without it such a story
     has no link. ``entry_author`` writes ``author`` on every entry without
     an author credit, for readers that do not inherit the feed's author.
+    ``content`` (``[feeds]`` in ``seedfeed.toml``) is what an entry of the
+    subscription feeds and their archive pages carries: ``"full"``, the body;
+    ``"summary"``, the lead paragraph alone. ``topic_content`` is the same for
+    the tag and source feeds; ``None`` means "as ``content``".
     """
 
     title: str = "seedfeed"
@@ -148,3 +154,5 @@ class Site:
     entry_author: bool = True
     sources: tuple[tuple[str, str], ...] = field(default=())
     limits: Limits = Limits()
+    content: ContentMode = "full"
+    topic_content: ContentMode | None = None

@@ -29,7 +29,17 @@ from ..store.publish import Writer
 from ..store.state import Ledger, State
 from .blame import Published, publish_guarded
 from .changes import Changes, archive_overflow, forget, record, recover
-from .fastpath import fingerprints, lacks_main, list_seeds, output, owed_by, scan_digest, stale, unchanged
+from .fastpath import (
+    content_switch,
+    fingerprints,
+    lacks_main,
+    list_seeds,
+    output,
+    owed_by,
+    scan_digest,
+    stale,
+    unchanged,
+)
 from .run import Run
 
 log = logging.getLogger(__name__)
@@ -179,9 +189,12 @@ def _owe(
     a build killed after this commit leaves that work to the next. The state
     is committed before publishing: what it records (first sightings, edit
     times, archive pages) then stays the same if publishing fails, and the
-    next build renders the same feeds again.
+    next build renders the same feeds again. A new ``[feeds]`` content choice, and nothing
+    else new, owes only the feeds it changes: the subscription feeds and archive pages, or
+    the topic feeds, or both (never the article pages, the index or the OPML).
     """
-    restyle = ledger.rendered != current.rendered  # e.g. a new site title: every document, no seed parsed
+    switch = content_switch(ledger.rendered, current.rendered)  # [feeds] content: only the feeds it changes
+    restyle = ledger.rendered != current.rendered and switch is None  # e.g. a new site title: every document
     moved = ledger.out is not None and ledger.out != current.out  # another output: nothing there is known
     if moved:
         state.forget_published()
@@ -190,9 +203,14 @@ def _owe(
     relang = language != ledger.language  # every document declares it: every document again
     everything = work.everything or restyle or moved or relang
     owed = ledger.owed
-    if corpus or everything:
+    switched = switch is not None and any(switch)
+    if corpus or everything or switched:
         site = run.config.site
         affected = changes.affected | {Unit.page(k) for k in archive_overflow(state, site.limit, site.page_size)}
+        if switch is not None and switch[0]:  # the subscription feeds are rendered whenever anything is owed
+            affected |= {Unit.page(k) for k in state.pages()}
+        if switch is not None and switch[1]:
+            affected |= {Unit.topic(kind, key) for kind, key in state.topic_counts()}
         if everything:
             affected |= {Unit.page(k) for k in state.pages()}
             affected |= {Unit.topic(kind, key) for kind, key in state.topic_counts()}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from .. import __version__
@@ -34,6 +35,10 @@ def fingerprints(site: Site) -> tuple[str, str]:
     zone, the fallback language, the limits and what decides the entries'
     links (``feeds_url``, ``article_url``): a new site title, ``limit`` or
     hub renders every document again but parses no seed.
+
+    The second ends with what the entries carry (``/full/summary``: the
+    subscription feeds', then the topic feeds'), so that a new ``[feeds]``
+    choice renders only the feeds it changes (:func:`content_switch`).
     """
     parsing = (
         site.id_prefix,
@@ -45,10 +50,26 @@ def fingerprints(site: Site) -> tuple[str, str]:
         site.article_url,
     )
     code = f"{__version__}/{CACHE_VERSION}"
+    style = replace(site, content="full", topic_content=None)
+    carried = f"{site.content}/{site.topic_content or site.content}"
     return (
         hashlib.sha256(f"{code}/{parsing!r}".encode()).hexdigest(),
-        hashlib.sha256(f"{code}/{site!r}".encode()).hexdigest(),
+        f"{hashlib.sha256(f'{code}/{style!r}'.encode()).hexdigest()}/{carried}",
     )
+
+
+def content_switch(before: str | None, after: str | None) -> tuple[bool, bool] | None:
+    """Whether the subscription feeds' and the topic feeds' entries now carry something else, when that is all
+    that differs between two rendering fingerprints; ``None`` when more differs, or nothing is known.
+
+    >>> content_switch("h/full/full", "h/summary/full"), content_switch("h/full/full", "g/full/summary")
+    ((True, False), None)
+    """
+    if before is None or after is None or before.count("/") != 2:  # a ledger written before the choice existed
+        return None
+    style, main, topics = before.split("/")
+    now_style, now_main, now_topics = after.split("/")
+    return (main != now_main, topics != now_topics) if style == now_style else None
 
 
 def list_seeds(config: Config, changed: Collection[str] | None, settings: str) -> Scan:

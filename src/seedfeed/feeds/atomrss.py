@@ -31,7 +31,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from .. import __version__
-from ..model import Article, Site
+from ..model import Article, ContentMode, Site
 from . import ATOM, PAGED
 from .content import content_html
 from .names import MAIN, Page, page_name, source_feed, topic_key
@@ -75,6 +75,14 @@ def feed_language(articles: Sequence[Article], site: Site) -> str:
     return min(counts, key=lambda lang: (-counts[lang], lang))
 
 
+def content_mode(site: Site, page: Page) -> ContentMode:
+    """What the entries of ``page``'s documents carry: ``site.topic_content`` in a topic feed (when set),
+    else ``site.content``; archive pages continue the subscription feeds, so they carry what those do."""
+    if page.topic is not None and site.topic_content is not None:
+        return site.topic_content
+    return site.content
+
+
 def render_feeds(
     articles: Sequence[Article], site: Site, page: Page = MAIN, *, empty_updated: datetime | None = None
 ) -> dict[str, bytes]:
@@ -83,7 +91,7 @@ def render_feeds(
     Every article must have ``published`` and ``updated`` set. A page whose
     articles were all deleted needs ``empty_updated`` for its feed date.
     """
-    generator = _generator(articles, site, empty_updated, page)
+    generator = _generator(articles, site, empty_updated, page, content_mode(site, page))
     documents = {}
     for fmt in PAGED:
         kind = fmt.kind
@@ -143,7 +151,9 @@ def _links(fg: FeedGenerator, site: Site, name: str, media_type: str) -> None:
     fg.link(href=site.base_url, rel="alternate", type="text/html")
 
 
-def _generator(articles: Sequence[Article], site: Site, empty_updated: datetime | None, page: Page) -> FeedGenerator:
+def _generator(
+    articles: Sequence[Article], site: Site, empty_updated: datetime | None, page: Page, mode: ContentMode
+) -> FeedGenerator:
     language = feed_language(articles, site)
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
@@ -162,7 +172,7 @@ def _generator(articles: Sequence[Article], site: Site, empty_updated: datetime 
     fg.updated(newest)
     fg.lastBuildDate(newest)
     for article in articles:
-        _add_entry(fg, article, site, language)
+        _add_entry(fg, article, site, language, mode)
     return fg
 
 
@@ -172,7 +182,7 @@ def _required(value: datetime | None, article: Article) -> datetime:
     return value
 
 
-def _add_entry(fg: FeedGenerator, article: Article, site: Site, feed_lang: str) -> None:
+def _add_entry(fg: FeedGenerator, article: Article, site: Site, feed_lang: str, mode: ContentMode) -> None:
     fe = fg.add_entry(order="append")
     fe.id(article.id)
     fe.guid(article.id, permalink=False)
@@ -183,7 +193,8 @@ def _add_entry(fg: FeedGenerator, article: Article, site: Site, feed_lang: str) 
     # HTML-escaped in both formats: RSS <description> is HTML by convention, so
     # text that looks like markup must reach readers as text.
     fe.summary(escape(article.lead, quote=False), type="html")
-    fe.content(content_html(article), type="html")
+    if mode == "full":  # a summary entry is its lead alone: no Atom content, no RSS content:encoded
+        fe.content(content_html(article), type="html")
     authors = [c.name for c in article.credits_by("author")]
     if not authors and site.entry_author:  # readers such as newsboat do not inherit the feed's author
         authors = [site.author]

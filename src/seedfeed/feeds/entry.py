@@ -8,8 +8,10 @@ escaped: a line starting ``  <entry`` (Atom) or ``    <item>`` (RSS) can only
 be the start of an entry.
 
 An entry's bytes depend on the language of the document it is in (an entry
-in another language carries ``xml:lang``), so a fragment is rendered for a
-document language, and every document of that language can use it.
+in another language carries ``xml:lang``) and on what the document's entries
+carry (the body, or the lead alone: :func:`~seedfeed.feeds.atomrss.content_mode`),
+so a fragment is rendered for a document language and a content mode, and
+every document of that language and mode can use it.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
-from ..model import Article, Site
+from ..model import Article, ContentMode, Site
 from . import PAGED
-from .atomrss import render_feeds
+from .atomrss import content_mode, render_feeds
 from .names import MAIN, Page
 from .verify import verify_assembled
 
@@ -40,15 +42,16 @@ class Fragment:
     rss: bytes
 
 
-def render_fragments(articles: Sequence[Article], site: Site, language: str) -> list[Fragment]:
-    """The fragments of ``articles`` (in order) for documents whose language is ``language``.
+def render_fragments(articles: Sequence[Article], site: Site, language: str, page: Page = MAIN) -> list[Fragment]:
+    """The fragments of ``articles`` (in order) for documents like ``page`` whose language is ``language``.
 
     One feedgen document per format for the whole batch; raises what feedgen
-    raises for an article it cannot render.
+    raises for an article it cannot render. Of ``page``, only what its entries
+    carry matters (:func:`~seedfeed.feeds.atomrss.content_mode`).
     """
     if not articles:
         return []
-    return render_page(articles, site, language, MAIN)[1]
+    return render_page(articles, site, language, page)[1]
 
 
 def render_page(
@@ -57,7 +60,7 @@ def render_page(
     """Both documents of ``page`` holding ``articles`` (at least one), verified whole, and their fragments.
 
     The fragments are cut from the documents: an entry's bytes depend only on
-    the article and the document language, not on the page it is in.
+    the article, the document language and the content mode, not on the page it is in.
     """
     documents = render_feeds(articles, replace(site, language=language), page)
     for fmt in PAGED:  # every fragment is verified once, whole, when it is rendered
@@ -102,14 +105,30 @@ class FragmentStore(Protocol):
     def save_fragments(self, language: str, items: Iterable[tuple[str, str, bytes, bytes]]) -> None: ...
 
 
-def fragment_key(article: Article, site: Site, language: str) -> str:
+def shelf(language: str, mode: ContentMode) -> str:
+    """Where a :class:`FragmentStore` keeps the fragments for documents of ``language`` and ``mode``.
+
+    The language itself for full entries (so a store written before there was a
+    choice stays valid); ``sl/summary`` for summary entries: a language tag has
+    no ``/``, and a feed of summaries beside topic feeds of full text keeps both.
+
+    >>> shelf("sl", "full"), shelf("sl", "summary")
+    ('sl', 'sl/summary')
+    """
+    return language if mode == "full" else f"{language}/{mode}"
+
+
+def fragment_key(article: Article, site: Site, language: str, mode: ContentMode = "full") -> str:
     """The hash of what an entry is rendered from: the article (dates and resolved links
     included), the settings an entry uses (the source feeds' URLs, the site's author when
-    entries carry it), the document language and the code."""
+    entries carry it), the document language, the content mode and the code.
+
+    The mode is in the key as well as in the shelf: a summary fragment is never
+    taken for a full one, whichever store it comes from."""
     from .. import __version__
     from ..codec import article_to_json
 
-    uses = (site.feeds_url, site.sources, site.author if site.entry_author else None)
+    uses = (site.feeds_url, site.sources, site.author if site.entry_author else None, mode)
     text = f"{__version__}\0{uses!r}\0{language}\0{article_to_json(article)}"
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -123,7 +142,7 @@ class Documents:
     whole, unique ids). The build adds feedparser for the subscription feeds.
 
     Fragments are kept for reuse (the subscription and topic feeds share
-    their newest entries) up to ``keep`` of them: archive pages are disjoint,
+    their newest entries, when their entries carry the same content) up to ``keep`` of them: archive pages are disjoint,
     so only recent fragments are worth keeping. With a ``store``, fragments
     also outlive the build: an entry whose article, links and settings are
     unchanged is not rendered again by the next build. ``entries`` and
@@ -136,7 +155,7 @@ class Documents:
         self.store = store
         self.entries = 0
         self.documents = 0
-        self._kept: dict[tuple[str, str], Fragment] = {}
+        self._kept: dict[tuple[str, str], Fragment] = {}  # (slug, shelf) → fragment
 
     def render(
         self, articles: Sequence[Article], page: Page, empty_updated: datetime | None = None
@@ -145,12 +164,14 @@ class Documents:
         from .atomrss import feed_language
 
         language = feed_language(articles, self.site)
-        mine = {a.slug: self._kept[a.slug, language] for a in articles if (a.slug, language) in self._kept}
+        mode = content_mode(self.site, page)
+        where = shelf(language, mode)
+        mine = {a.slug: self._kept[a.slug, where] for a in articles if (a.slug, where) in self._kept}
         missing = [a for a in articles if a.slug not in mine]
         keys: dict[str, str] = {}
         if self.store is not None and missing:
-            keys = {a.slug: fragment_key(a, self.site, language) for a in missing}
-            for slug, (atom, rss) in self.store.fragments(language, keys).items():
+            keys = {a.slug: fragment_key(a, self.site, language, mode) for a in missing}
+            for slug, (atom, rss) in self.store.fragments(where, keys).items():
                 mine[slug] = Fragment(atom, rss)
             missing = [a for a in missing if a.slug not in mine]
         self.entries += len(missing)
@@ -159,17 +180,17 @@ class Documents:
         if articles and not mine:  # every entry is new: render the page itself, verified whole
             whole, fresh = render_page(articles, self.site, language, page)
         else:
-            fresh = render_fragments(missing, self.site, language)
+            fresh = render_fragments(missing, self.site, language, page)
         if self.store is not None and missing:
             self.store.save_fragments(
-                language, [(a.slug, keys[a.slug], f.atom, f.rss) for a, f in zip(missing, fresh, strict=True)]
+                where, [(a.slug, keys[a.slug], f.atom, f.rss) for a, f in zip(missing, fresh, strict=True)]
             )
         for article, fragment in zip(missing, fresh, strict=True):
             mine[article.slug] = fragment
             if self.keep:
                 if len(self._kept) >= self.keep:
                     del self._kept[next(iter(self._kept))]
-                self._kept[article.slug, language] = fragment
+                self._kept[article.slug, where] = fragment
         if whole is not None:
             return [(page.name(fmt.kind), whole[page.name(fmt.kind)]) for fmt in PAGED]
         fragments = [mine[a.slug] for a in articles]

@@ -10,6 +10,12 @@ subscription feed's articles and archive page *k* (``archive/k.json``)
 exactly the articles of the Atom and RSS page *k*. Each links the next-older
 page with JSON Feed 1.1 ``next_url`` (page 1 has none), so a reader that
 follows ``next_url`` from ``feed.json`` meets every article once.
+
+With ``[feeds] content = "summary"`` an item carries its lead paragraph as
+``summary`` and as ``content_text`` and has no ``content_html``: JSON Feed
+1.1 requires ``content_html`` or ``content_text`` in every item, and the lead
+is the whole of what the item's content then is. The JSON Feed has no topic
+feeds, so ``topic_content`` never applies to it.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ def render_json_feed(articles: Sequence[Article], site: Site, language: str, pag
         "description": site.description,
         "language": language,
         "authors": [{"name": site.author}],
-        "items": [_item(a, language) for a in articles],
+        "items": [_item(a, language, site.content == "full") for a in articles],
     }
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
@@ -52,12 +58,12 @@ def _date(value: datetime | None) -> str:
     return value.isoformat()
 
 
-def _item(article: Article, feed_language: str) -> dict[str, Any]:
+def _item(article: Article, feed_language: str, full: bool) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": article.id,
         "url": article.link,
         "title": article.title,
-        "content_html": content_html(article),
+        **({"content_html": content_html(article)} if full else {"content_text": article.lead}),
         "summary": article.lead,
         "date_published": _date(article.published),
         "date_modified": _date(article.updated),
