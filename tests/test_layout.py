@@ -33,6 +33,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 EXCEPTIONS = {
     # The entry-size limit measures the content exactly as the feeds will carry it.
     ("seedfeed.ingest.limits", "seedfeed.feeds.content"),
+    # A local image is named where every published file is named.
+    ("seedfeed.ingest.images", "seedfeed.feeds.names"),
 }
 
 #: Modules allowed past the size limit: data tables, not logic.

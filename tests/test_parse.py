@@ -316,6 +316,8 @@ def test_a_zone_offset_with_seconds_is_written_in_utc() -> None:
 
 
 def test_front_matter_urls_are_turned_into_ascii_uris() -> None:
-    article = parse("---\nurl: https://example.si/novice/čas\nimage: /slike/žaba.jpg\n---\nT\nBody.\n")
+    article = parse(
+        "---\nurl: https://example.si/novice/čas\nimage: https://example.org/slike/žaba.jpg\n---\nT\nBody.\n"
+    )
     assert article.link == "https://example.si/novice/%C4%8Das"
-    assert article.image == "https://example.org/slike/%C5%BEaba.jpg"
+    assert article.image is not None and article.image.url == "https://example.org/slike/%C5%BEaba.jpg"

@@ -94,6 +94,7 @@ def node_readers(tmp_path_factory: pytest.TempPathFactory) -> Callable[[list[Pat
         found: dict[str, dict[str, list[str]]] = json.loads(done.stdout)
         return found
 
+    read.prefix = prefix  # type: ignore[attr-defined]  # where the packages are: tests/test_images.py reads more
     return read
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from .model import Article, Credit, RelatedStory
+from .model import Article, Credit, Image, RelatedStory
 
 
 def article_to_dict(article: Article) -> dict[str, Any]:
@@ -32,7 +32,7 @@ def article_to_dict(article: Article) -> dict[str, Any]:
         "published": a.published.isoformat() if a.published else None,
         "updated": a.updated.isoformat() if a.updated else None,
         "tags": list(a.tags),
-        "image": a.image,
+        "image": _image_to_dict(a.image) if a.image else None,
         "related_heading": a.related_heading,
         "credit_lines": list(a.credit_lines),
         "day_only": a.day_only,
@@ -63,5 +63,21 @@ def article_from_json(text: str) -> Article:
             "credit_lines": tuple(data["credit_lines"]),
             "published": datetime.fromisoformat(data["published"]) if data["published"] else None,
             "updated": datetime.fromisoformat(data["updated"]) if data["updated"] else None,
+            "image": Image(**data["image"]) if data["image"] else None,
         }
     )
+
+
+def _image_to_dict(image: Image) -> dict[str, Any]:
+    i = image
+    return {
+        "url": i.url,
+        "alt": i.alt,
+        "credit": i.credit,
+        "media_type": i.media_type,
+        "width": i.width,
+        "height": i.height,
+        "length": i.length,
+        "file": i.file,
+        "source": i.source,
+    }

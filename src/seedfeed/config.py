@@ -41,7 +41,7 @@ MAX_CONFIG_BYTES = 1024 * 1024
 #: inside SQLite's 64-bit integers (``limit = 2**63`` overflowed there, deep in a build).
 MAX_COUNT = 10**6
 #: Per [limits] key, where a count is not what it bounds (a seed is at most 1 MiB; its HTML a few times that).
-_LIMITS_MOST = {"entry_bytes": 64 * 1024 * 1024}
+_LIMITS_MOST = {"entry_bytes": 64 * 1024 * 1024, "image_bytes": 1024**3}
 #: Cache-Control max-age: RFC 9111 §1.2.2 has caches treat anything larger as 2^31 s.
 MAX_AGE = 2**31 - 1
 MAX_PORT = 65535

@@ -4,8 +4,8 @@ What to send is pure (:func:`plan_deploy`): every published file, compared by
 content hash with what the last deploy wrote (a manifest object beside the
 feeds), in this order:
 
-1. archive pages (newest first: a new page before the page that now links to
-   it) and tag and source feeds with their pages;
+1. the images the documents show (``immutable``); archive pages (newest first: a
+   new page before the one linking to it), and tag and source feeds and pages;
 2. the subscription feeds (``atom.xml``, ``rss.xml``);
 3. the JSON Feed, the browser pages, the OPML and the index page;
 4. then, last, deleting what the build removed (a topic's last article went).
@@ -29,14 +29,14 @@ import re
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .config import Config
 from .errors import ConfigError, DeployError
-from .feeds import media_type
-from .feeds.names import archive_number, publish_order
+from .feeds import ASSET_CACHE_CONTROL, media_type
+from .feeds.names import archive_number, is_asset, publish_order
 from .store.state import State
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def prepare(name: str, data: bytes, settings: Settings, newest_page: int | None)
     ``archive_cache_control``: it changes only when one of its articles is edited.
     """
     kind, cache, encoding = headers(name, settings, newest_page)
-    body = gzip_module.compress(data, compresslevel=9, mtime=0) if settings.gzip else data  # same bytes, same gzip
+    body = gzip_module.compress(data, compresslevel=9, mtime=0) if encoding else data  # same bytes, same gzip
     digest = hashlib.sha256(b"\0".join([body, kind.encode(), cache.encode(), (encoding or "").encode()])).hexdigest()
     return Upload(name, body, kind, cache, encoding, digest)
 
@@ -165,6 +165,8 @@ def headers(name: str, settings: Settings, newest_page: int | None) -> tuple[str
     page = archive_number(name)
     full_page = page is not None and newest_page is not None and page < newest_page
     cache = settings.archive_cache_control if full_page else settings.cache_control
+    if is_asset(name):  # named by its bytes; an image is compressed already: no gzip
+        cache, settings = ASSET_CACHE_CONTROL, replace(settings, gzip=False)
     return media_type(name), cache, "gzip" if settings.gzip else None
 
 

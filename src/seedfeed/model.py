@@ -47,6 +47,31 @@ class RelatedStory:
 
 
 @dataclass(frozen=True, slots=True)
+class Image:
+    """An article's lead image, as the seed gives it and as the feeds publish it.
+
+    ``url`` is absolute, as published: the seed's own http(s) URL, or, for a
+    local file (``source``, its path relative to the seeds directory), the
+    URL of the copy published with the feeds under ``file``, a name that
+    changes when the bytes do (:func:`seedfeed.feeds.names.asset_name`).
+    ``width``, ``height`` and ``length`` (bytes) are only ever measured, so
+    only a local file has them; a remote image's ``media_type`` comes from
+    its name, or is ``None``. ``credit`` is the seed's ``image_credit:``,
+    else its photo credits; ``alt`` its ``image_alt:``.
+    """
+
+    url: str
+    alt: str | None = None
+    credit: str | None = None
+    media_type: str | None = None
+    width: int | None = None
+    height: int | None = None
+    length: int | None = None
+    file: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """One seed article, ready to become a feed entry.
 
@@ -78,7 +103,7 @@ class Article:
     published: datetime | None = None
     updated: datetime | None = None
     tags: tuple[str, ...] = ()
-    image: str | None = None
+    image: Image | None = None
     related_heading: str | None = None
     credit_lines: tuple[str, ...] = ()
     day_only: bool = False
@@ -103,7 +128,8 @@ class Limits:
     beyond ``related``, credits beyond ``credits`` and tags beyond ``tags``
     are left out with a warning, and the article is published (each tag is
     a topic feed: one seed with 3,000 tags once published 12,008 files). The
-    seed file itself may be at most 1 MiB (``decode.MAX_SEED_BYTES``).
+    seed file itself may be at most 1 MiB (``decode.MAX_SEED_BYTES``), and a
+    local lead image at most ``image_bytes``: a larger one rejects the seed.
     """
 
     related: int = 20
@@ -111,6 +137,7 @@ class Limits:
     tags: int = 20
     paragraphs: int = 500
     entry_bytes: int = 256 * 1024
+    image_bytes: int = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)

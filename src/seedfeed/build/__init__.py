@@ -30,6 +30,8 @@ from ..store.state import Ledger, State
 from .blame import Published, publish_guarded
 from .changes import Changes, archive_overflow, forget, record, recover
 from .fastpath import (
+    asset_users,
+    changed_images,
     content_switch,
     fingerprints,
     lacks_main,
@@ -129,12 +131,14 @@ def _build(run: Run, changed: Collection[str] | None) -> Report:
     # A build told what changed skips the scan digest (its listing is in another order than a
     # scan's, so it could not match one) and records none: the next full scan takes the slow path.
     digest = None if listing.changed is not None else scan_digest(listing.files, rendering)
-    if digest is not None and not listing.rejected and (last := unchanged(run.config, digest)) is not None:
+    images = changed_images(run.config)  # an edited image, its seed's bytes unchanged: read that seed again
+    quiet = digest is not None and not listing.rejected and not images
+    if quiet and digest is not None and (last := unchanged(run.config, digest)) is not None:
         log.debug("no seed file changed since the last build: nothing read, rendered or written")
         return _report(run, listing, last.articles, Changes(), Published())
     with State(run.config.state) as state:
         ledger = state.ledger()
-        work = _plan(state, listing, ledger.settings == settings)
+        work = _plan(state, listing, ledger.settings == settings, images)
         changes = _load(run, state, listing, work)
         current = Ledger(settings, rendered=rendering, out=output(run.config))
         owed = _owe(run, state, ledger, work, changes, current)
@@ -154,14 +158,18 @@ def _build(run: Run, changed: Collection[str] | None) -> Report:
     return _report(run, listing, done.articles, changes, published)
 
 
-def _plan(state: State, listing: Scan, settings_unchanged: bool) -> Plan:
-    """Which seeds to read and which to forget: the listing against what the last build recorded."""
+def _plan(state: State, listing: Scan, settings_unchanged: bool, images: frozenset[str]) -> Plan:
+    """Which seeds to read and which to forget: the listing against what the last build recorded, and the
+    seeds whose local image changed."""
     known, bad = state.known_files()
     if listing.changed is None:
-        return plan(listing.files, known, bad, settings_unchanged)
-    names = listing.changed  # only the changed names can differ: compare those, not 100,000 entries
-    mine = {n: listing.files[n] for n in names if n in listing.files}
-    return plan(mine, {n: known[n] for n in names if n in known}, bad & names, True)
+        work = plan(listing.files, known, bad, settings_unchanged)
+    else:
+        names = listing.changed  # only the changed names can differ: compare those, not 100,000 entries
+        mine = {n: listing.files[n] for n in names if n in listing.files}
+        work = plan(mine, {n: known[n] for n in names if n in known}, bad & names, True)
+    again = (images & listing.files.keys()) - set(work.read)
+    return replace(work, read=tuple(sorted({*work.read, *again}))) if again else work
 
 
 def _load(run: Run, state: State, listing: Scan, work: Plan) -> Changes:
@@ -245,6 +253,7 @@ def _publish(run: Run, state: State, owed: frozenset[Unit] | None) -> Published:
     """
     lost = stale(run.config.out, state.published())
     units, main = owed_by(lost)
+    units |= asset_users(state, lost)
     if lost:
         log.info("%d published files are missing or changed in %s: publishing them again", len(lost), run.config.out)
     if owed is None and not units and not main and not lacks_main(run.config.out):

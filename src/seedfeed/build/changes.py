@@ -135,6 +135,7 @@ class _Recorder:
         self.touched: list[tuple[str, int, int]] = []  # same bytes, new size or mtime
         self.topics: dict[str, Topics] = {}
         self.cites: dict[str, list[str]] = {}
+        self.images: dict[str, tuple[str, str, int, int] | None] = {}  # seed → its local image, as the state keeps it
 
     def take(self, batch: list[tuple[str, Loaded]], files: dict[str, tuple[int, int]]) -> None:
         """Record one batch of results, asking the state for the batch's slugs' owners in one query."""
@@ -145,7 +146,9 @@ class _Recorder:
         self.state.touch_many(self.touched)
         self.state.replace_topics(self.topics)
         self.state.replace_cites({row.name: self.cites.get(row.name, []) for row in self.writes})
+        self.state.replace_images(self.images)
         self.writes.clear()
+        self.images.clear()
         self.touched.clear()
         self.topics.clear()
         self.cites.clear()
@@ -178,6 +181,9 @@ class _Recorder:
             return
         self.claimed[article.slug] = name
         self._publish(name, article, stat, result.sha, old)
+        image = article.image
+        local = result.image
+        self.images[name] = (local[0], image.file, local[1], local[2]) if image and image.file and local else None
 
     def _publish(self, name: str, article: Article, stat: tuple[int, int], sha: str, old: Row | None) -> None:
         recovered = self.recovered.entries.get(article.id) if self.recovered and old is None else None
@@ -223,6 +229,7 @@ class _Recorder:
         self.changes.rejected.append(error)
         self.writes.append(rejected_row(error, self.rows.get(name), name, stat, sha, self.run.now))
         self.topics[name] = []
+        self.images[name] = None
 
 
 def rejected_row(error: SeedError, old: Row | None, name: str, stat: tuple[int, int], sha: str, now: datetime) -> Row:
@@ -259,6 +266,7 @@ def reject(state: State, error: SeedError, name: str, now: datetime) -> SeedErro
     old = state.rows([name])[name]
     state.put_many([rejected_row(error, old, name, (old.size, old.mtime_ns), old.sha256, now)])
     state.replace_topics({name: []})
+    state.replace_images({name: None})
     return error
 
 

@@ -29,7 +29,17 @@ from pathlib import Path
 from ..codec import article_from_json
 from ..errors import PublishError, SeedfeedError
 from ..feeds import FORMATS, PAGED, Format, format_of
-from ..feeds.names import MAIN, OBSOLETE_FILES, Page, archive_number, article_of, article_page, view_name
+from ..feeds.names import (
+    MAIN,
+    OBSOLETE_FILES,
+    Page,
+    archive_number,
+    article_of,
+    article_page,
+    asset_name,
+    is_asset,
+    view_name,
+)
 from ..model import Article, Site
 from ..plan.archive import archive_page
 from ..plan.links import cited_titles, has_page, resolve_related
@@ -137,12 +147,15 @@ class Producers:
         yield from self.views(entries, None, self.site.title)
 
     def articles(self) -> Iterator[Document]:
-        """The page of each article of the units that links to one (that gives no URL of its own)."""
+        """The local image of each article of the units, and the page of each that links to one (that gives
+        no URL of its own)."""
         from ..feeds.article import render_article
 
         for start in range(0, len(self.slugs), ARTICLE_BATCH):
             stored = self.state.articles(self.slugs[start : start + ARTICLE_BATCH])
             for article in self.links.resolve(stored.values()):
+                self.current[:] = [article]
+                yield from asset(article, self.run.config.seeds, self.site)
                 if has_page(article, self.site):
                     self.current[:] = [article]
                     self.paged.add(article.slug)
@@ -206,7 +219,14 @@ class Producers:
         kept = {Unit.topic(kind, key) for kind, key, _ in self.listed}
         names = [fmt.document(u.name) for u in sorted(self.units) if u.is_topic and u not in kept for fmt in PAGED]
         pages = [article_page(slug) for slug in self.slugs if slug not in self.paged]
-        return [*pages, *names, *(view_name(n) for n in names), *OBSOLETE_FILES]
+        return [*pages, *names, *(view_name(n) for n in names), *self.unused_assets(), *OBSOLETE_FILES]
+
+    def unused_assets(self) -> list[str]:
+        """The published assets no article uses any more (only looked for when an article changed)."""
+        if not self.slugs:
+            return []
+        used = {file for _, file, _, _ in self.state.images().values()}
+        return sorted(name for name in self.state.published() if is_asset(name) and name not in used)
 
     def _page(self, number: int) -> Page:
         return archive_page(number, self.sizes, self.site.page_size)
@@ -261,6 +281,24 @@ def publish_units(run: Run, state: State, units: Set[Unit]) -> Done:
     return Done(outcome, gone, dropped)
 
 
+def asset(article: Article, seeds: Path, site: Site) -> list[Document]:
+    """The article's local image, read again from the seeds directory, under its published name; ``[]`` for
+    none. Raises :class:`Unpublishable` if its bytes are no longer those its name was made from (it was
+    edited since it was loaded: the next build publishes the new one)."""
+    image = article.image
+    if image is None or image.file is None or image.source is None:
+        return []
+    from ..ingest.images import read_image
+
+    try:
+        local = read_image(seeds, image.source, site.limits.image_bytes, seeds / image.source)
+    except SeedfeedError as error:
+        raise Unpublishable([article], str(error)) from None
+    if asset_name(local.sha256, image.file.rpartition(".")[2]) != image.file:
+        raise Unpublishable([article], f"image {image.source!r} changed while the build ran")
+    return [(image.file, local.data)]
+
+
 def verify_document(name: str, data: bytes) -> None:
     """The format's verifier (deep for the subscription documents), the article pages' checks, else the
     discovery documents' checks."""
@@ -268,6 +306,8 @@ def verify_document(name: str, data: bytes) -> None:
     if fmt is not None:
         fmt.verify(data, name == fmt.main)
         return
+    if is_asset(name):
+        return  # measured by Pillow when its seed was loaded; its name is the hash of these bytes
     if article_of(name) is not None:
         from ..feeds.article import verify_article_page
 

@@ -18,14 +18,14 @@ from pathlib import Path
 from .. import __version__
 from ..config import Config
 from ..feeds import FEED_FILES
-from ..feeds.names import archive_number, article_of, topic_of
+from ..feeds.names import archive_number, article_of, is_asset, topic_of
 from ..ingest.seeds import Scan, scan_changes, scan_seeds
 from ..model import Site
 from ..plan.plan import Unit
 from ..store.state import Ledger, State
 
 #: Bump when parsing changes what an article holds: cached articles are then parsed again.
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # 3: the lead image became a measured Image
 
 
 def fingerprints(site: Site) -> tuple[str, str]:
@@ -135,11 +135,46 @@ def stale(out: Path, published: Mapping[str, tuple[int, int]]) -> list[str]:
     return found
 
 
+def changed_images(config: Config) -> frozenset[str]:
+    """The seeds whose local image is not as the last build read it (by size and mtime): one ``stat`` each.
+
+    The seed's own bytes may be the same: this is how an edited image
+    reaches the build, which reads those seeds again.
+    """
+    if not config.state.is_file():
+        return frozenset()
+    with State(config.state) as state:
+        images = state.images()
+    changed = set()
+    root = str(config.seeds)
+    for name, (path, _, size, mtime) in images.items():
+        try:
+            info = os.stat(f"{root}/{path}")  # noqa: PTH116 -- as in stale(): a str per file is cheaper
+        except OSError:
+            changed.add(name)
+            continue
+        if (info.st_size, info.st_mtime_ns) != (size, mtime):
+            changed.add(name)
+    return frozenset(changed)
+
+
+def asset_users(state: State, names: Iterable[str]) -> set[Unit]:
+    """The article units whose local image is one of the assets among ``names`` (publishing them publishes it)."""
+    lost = {name for name in names if is_asset(name)}
+    if not lost:
+        return set()
+    seeds = [seed for seed, (_, file, _, _) in state.images().items() if file in lost]
+    return {Unit.article(row.slug) for row in state.rows(seeds).values() if row.slug}
+
+
 def owed_by(names: Iterable[str]) -> tuple[set[Unit], bool]:
-    """The units whose documents are among ``names``, and whether a subscription or discovery file is."""
+    """The units whose documents are among ``names``, and whether a subscription or discovery file is
+    (an asset is neither: :func:`asset_users`)."""
     units: set[Unit] = set()
     main = False
     for name in names:
+        if is_asset(name):
+            continue
         page, topic, slug = archive_number(name), topic_of(name), article_of(name)
         if slug is not None:
             units.add(Unit.article(slug))

@@ -147,7 +147,16 @@ _OTHER_TYPES = {  # after the feed formats of the registry: the other files a bu
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
+    # The assets (feeds.names.asset_name): the lead images, by the extension their format gave them.
+    ".jpg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
 }
+
+#: An asset is named by its bytes' hash (:func:`.names.asset_name`): no cache needs to ask for it again.
+ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
 def media_type(name: str) -> str:

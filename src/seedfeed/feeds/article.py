@@ -23,7 +23,7 @@ from typing import Any
 
 from ..model import Article, Site
 from . import FORMATS
-from .html import STYLE, credits_html, format_date, lexicon_for, related_html
+from .html import STYLE, credits_html, figure_html, format_date, lexicon_for, related_html
 from .names import INDEX_FILE
 
 _ARTICLE_STYLE = """
@@ -51,7 +51,7 @@ def render_article(article: Article, site: Site, language: str) -> bytes:
     byline = (
         f'<p class="byline">{escape(lexicon.view["author"])}: {escape(", ".join(authors))}</p>\n' if authors else ""
     )
-    image = f'<figure><img src="{escape(article.image)}" alt="" /></figure>\n' if article.image else ""
+    image = figure_html(article.image) + "\n" if article.image else ""
     body = "".join(f"<p>{escape(p)}</p>\n" for p in article.paragraphs)
     credits = (
         f'<ul class="credits">{credits_html(article, lexicon)}</ul>\n'
@@ -98,8 +98,15 @@ def _open_graph(article: Article, site: Site) -> str:
         ("og:url", article.link),
         ("og:site_name", site.title),
     ]
-    if article.image:
-        tags.append(("og:image", article.image))
+    image = article.image
+    if image is not None:
+        tags.append(("og:image", image.url))
+        if image.media_type:
+            tags.append(("og:image:type", image.media_type))
+        if image.width and image.height:
+            tags += [("og:image:width", str(image.width)), ("og:image:height", str(image.height))]
+        if image.alt:
+            tags.append(("og:image:alt", image.alt))
     tags += [
         ("article:published_time", article.published.isoformat()),
         ("article:modified_time", article.updated.isoformat()),
@@ -129,7 +136,7 @@ def json_ld(article: Article, site: Site) -> dict[str, Any]:
         "inLanguage": article.language,
     }
     if article.image:
-        data["image"] = [article.image]
+        data["image"] = [article.image.url]
     if article.tags:
         data["keywords"] = list(article.tags)
     return data

@@ -31,7 +31,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from .. import __version__
-from ..model import Article, ContentMode, Site
+from ..model import Article, ContentMode, Image, Site
 from . import ATOM, PAGED
 from .content import content_html
 from .names import MAIN, Page, page_name, source_feed, topic_key
@@ -288,16 +288,26 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
         etree.SubElement(item, f"{{{DCTERMS_NS}}}modified").text = _require_date(article.updated).isoformat()
         if article.language != self._feed_lang:
             etree.SubElement(item, "{http://purl.org/dc/elements/1.1/}language").text = article.language
+        image = article.image
+        if image is not None and image.length is not None and image.media_type is not None:
+            # RSS 2.0 requires url, length and type: only a local image has a length anybody measured.
+            etree.SubElement(item, "enclosure", url=image.url, length=str(image.length), type=image.media_type)
         self._media(item)
         return item
 
     def _media(self, parent: Any) -> None:
+        """The lead image (``media:content`` with its alt text, credit and thumbnail), then the credits.
+
+        The image's credit is its ``media:credit``: the entry's photo credits
+        are written apart only when there is no image they could belong to.
+        """
         article = self._require()
-        if article.image:
-            etree.SubElement(parent, f"{{{MEDIA_NS}}}content", url=article.image, medium="image")
+        image = article.image
+        if image is not None:
+            parent.append(media_content(image))
         for credit in article.credits:  # every photo and every source, in the seed's order
             role = _EBU_ROLES.get(credit.role)
-            if role is not None:
+            if role is not None and not (image is not None and credit.role == "photo"):
                 node = etree.SubElement(parent, f"{{{MEDIA_NS}}}credit", role=role, scheme="urn:ebu")
                 node.text = credit.name
 
@@ -305,6 +315,27 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
         if self._article is None:
             raise ValueError("entry extension used before set()")
         return self._article
+
+
+def media_content(image: Image) -> Any:
+    """``media:content`` of a lead image: url, type and size where known, ``medium="image"``; its alt text
+    (``media:description``), its credit (``media:credit``) and itself as its thumbnail (``media:thumbnail``)."""
+    node = etree.Element(f"{{{MEDIA_NS}}}content", url=image.url)
+    if image.media_type is not None:
+        node.set("type", image.media_type)
+    if image.length is not None:
+        node.set("fileSize", str(image.length))
+    node.set("medium", "image")
+    size = {"width": str(image.width), "height": str(image.height)} if image.width and image.height else {}
+    for key, value in size.items():
+        node.set(key, value)
+    if image.alt:
+        etree.SubElement(node, f"{{{MEDIA_NS}}}description", type="plain").text = image.alt
+    if image.credit:
+        credit = etree.SubElement(node, f"{{{MEDIA_NS}}}credit", role="photographer", scheme="urn:ebu")
+        credit.text = image.credit
+    etree.SubElement(node, f"{{{MEDIA_NS}}}thumbnail", {"url": image.url, **size})
+    return node
 
 
 def _require_date(value: datetime | None) -> datetime:

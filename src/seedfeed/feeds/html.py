@@ -27,7 +27,7 @@ from datetime import datetime
 from html import escape
 
 from ..ingest.lexicon import BY_LANGUAGE, Lexicon
-from ..model import Article, Site
+from ..model import Article, Image, Site
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -140,6 +140,7 @@ def _entry(article: Article, site: Site, language: str, lexicon: Lexicon) -> str
         f"<article{lang}>",
         f'<h2><a href="{escape(article.link)}">{escape(article.title)}</a></h2>',
         f'<p class="meta"><time datetime="{published.isoformat()}">{escape(when)}</time></p>',
+        *([figure_html(article.image)] if article.image else []),
         f"<p>{escape(article.lead)}</p>",
     ]
     if article.credits or article.credit_lines:
@@ -148,6 +149,14 @@ def _entry(article: Article, site: Site, language: str, lexicon: Lexicon) -> str
         parts.append(related_html(article, "h3"))
     parts.append("</article>\n")
     return "\n".join(parts)
+
+
+def figure_html(image: Image) -> str:
+    """The lead image as a ``<figure>``: ``<img>`` with its alt text (empty when the seed gives none: nobody
+    described it) and its measured size, and the credit as the ``<figcaption>``."""
+    size = f' width="{image.width}" height="{image.height}"' if image.width and image.height else ""
+    caption = f"<figcaption>{escape(image.credit)}</figcaption>" if image.credit else ""
+    return f'<figure><img src="{escape(image.url)}" alt="{escape(image.alt or "")}"{size} />{caption}</figure>'
 
 
 def related_html(article: Article, heading_tag: str) -> str:

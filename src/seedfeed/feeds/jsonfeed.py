@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ..model import Article, Site
+from ..model import Article, Image, Site
 from .content import content_html
 from .names import JSON_KIND, MAIN, Page, page_name
 
@@ -73,8 +73,11 @@ def _item(article: Article, feed_language: str, full: bool) -> dict[str, Any]:
         item["authors"] = authors
     if article.tags:
         item["tags"] = list(article.tags)
-    if article.image:
-        item["image"] = article.image
+    image = article.image
+    if image is not None:
+        item["image"] = image.url
+        if is_banner(image):
+            item["banner_image"] = image.url
     if article.language != feed_language:
         item["language"] = article.language
     item["_seedfeed"] = {
@@ -85,7 +88,19 @@ def _item(article: Article, feed_language: str, full: bool) -> dict[str, Any]:
             for s in article.related
         ],
     }
+    if image is not None:
+        item["_seedfeed"]["image"] = {"alt": image.alt, "credit": image.credit}
     return item
+
+
+def is_banner(image: Image) -> bool:
+    """True for an image measured at least twice as wide as high: JSON Feed's ``banner_image`` ("shown at the
+    top of the item", wide), as well as its ``image``. A remote image is not measured: never a banner.
+
+    >>> is_banner(Image("u", width=1600, height=800)), is_banner(Image("u", width=1200, height=800))
+    (True, False)
+    """
+    return image.width is not None and image.height is not None and image.width >= 2 * image.height
 
 
 def verify_json_feed(data: bytes) -> None:

@@ -10,7 +10,9 @@
   ``archive/3.atom.html``, ``archive/3.html`` for ``archive/3.json``);
 * discovery: ``index.html`` and ``feeds.opml``;
 * an article's own page, for an article that gives no URL of its own:
-  ``articles/<slug>.html`` (:func:`article_page`).
+  ``articles/<slug>.html`` (:func:`article_page`);
+* an asset, a local file published as it is (a seed's lead image):
+  ``images/<16 hex digits of its SHA-256>.<ext>`` (:func:`asset_name`).
 
 Code that reads a name back (the deploy's order, the recovery of a lost
 state, the build's check for missing pages) asks :func:`archive_number` and
@@ -28,6 +30,10 @@ from ..ingest.slug import slugify
 ARCHIVE = "archive"
 #: The directory of the article pages.
 ARTICLES = "articles"
+#: The directory of the assets: local files published under a name made from their bytes.
+ASSETS = "images"
+#: Hex digits of an asset's SHA-256 in its name: 64 bits, no collision in any newsroom's lifetime.
+ASSET_HASH = 16
 #: The topic feeds' directories: one feed per tag, one per credited source.
 TOPIC_KINDS = ("tags", "sources")
 INDEX_FILE = "index.html"
@@ -199,21 +205,46 @@ def article_of(name: str) -> str | None:
     return slug
 
 
+def asset_name(sha256: str, extension: str) -> str:
+    """``images/<hash>.<ext>``: the published name of a local file (a lead image, an icon) whose bytes have
+    the SHA-256 ``sha256`` (hex).
+
+    The name changes when the bytes do, so a cache may keep it forever
+    (``Cache-Control: immutable``), and equal files share one name.
+
+    >>> asset_name("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "png")
+    'images/9f86d081884c7d65.png'
+    """
+    return f"{ASSETS}/{sha256[:ASSET_HASH]}.{extension}"
+
+
+def is_asset(name: str) -> bool:
+    """True for a published asset's name.
+
+    >>> is_asset("images/9f86d081884c7d65.png"), is_asset("atom.xml"), is_asset("images/x/y.png")
+    (True, False, False)
+    """
+    folder, slash, rest = name.partition("/")
+    return folder == ASSETS and bool(slash) and bool(rest) and "/" not in rest
+
+
 def publish_order(name: str) -> tuple[int, int, int, str]:
     """The order in which published files replace the old ones, on disk and in a deploy.
 
     A reader who fetches a file while a build or a deploy is under way must
-    find every file it links to: so the article pages first (the entries link
-    them), then the archive pages (the newest first:
+    find every file it links to: so the assets first (images the documents
+    show), then the article pages (the entries link them), then the archive pages (the newest first:
     an older page gains a link to a newer one), then the topic feeds, then
     the subscription feeds, then the index and the OPML, which link them all.
     Within each, a feed comes before its browser view, which links to it.
 
     >>> names = ["index.html", "atom.html", "atom.xml", "archive/1.atom.xml", "archive/2.rss.xml", "tags/x.rss.xml"]
-    >>> sorted([*names, "articles/kim.html"], key=publish_order)  # doctest: +NORMALIZE_WHITESPACE
-    ['articles/kim.html', 'archive/2.rss.xml', 'archive/1.atom.xml', 'tags/x.rss.xml', 'atom.xml', 'atom.html',
-     'index.html']
+    >>> sorted([*names, "articles/kim.html", "images/ab.png"], key=publish_order)  # doctest: +NORMALIZE_WHITESPACE
+    ['images/ab.png', 'articles/kim.html', 'archive/2.rss.xml', 'archive/1.atom.xml', 'tags/x.rss.xml',
+     'atom.xml', 'atom.html', 'index.html']
     """
+    if is_asset(name):
+        return (-1, 0, 0, name)
     if article_of(name) is not None:
         return (0, 0, 0, name)
     view = int(name.endswith(".html") and name != INDEX_FILE)

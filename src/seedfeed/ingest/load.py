@@ -17,6 +17,8 @@ from pathlib import Path
 from ..errors import ConfigError, SeedError, printable
 from ..model import Article, Site
 from .decode import decode
+from .images import LocalImage, is_local, with_local_image
+from .lead_image import image_line
 from .limits import within_limits
 from .parse import parse_seed
 from .seeds import read_seed
@@ -36,11 +38,14 @@ class Task:
 
 @dataclass(frozen=True, slots=True)
 class Loaded:
-    """What loading one seed gave: the SHA-256 of its bytes, and its article, or why it was rejected.
+    r"""What loading one seed gave: the SHA-256 of its bytes, and its article, or why it was rejected.
 
     ``article`` and ``error`` both ``None``: the bytes hash to the known
     value, so nothing was parsed. ``parsed`` says whether the parser ran
-    (the build counts reads and parses on its report).
+    (the build counts reads and parses on its report). For a seed with a
+    local image, ``sha`` covers the image's bytes too (an edited image is an
+    edited article), and ``image`` is (its path relative to the seeds
+    directory, size, mtime in ns): the build ``stat``\ s it to notice an edit.
     """
 
     sha: str
@@ -48,6 +53,7 @@ class Loaded:
     error: tuple[str, int | None] | None = None
     notes: tuple[str, ...] = ()
     parsed: bool = False
+    image: tuple[str, int, int] | None = None
 
 
 def load(task: Task) -> Loaded:
@@ -58,14 +64,19 @@ def load(task: Task) -> Loaded:
         sha = hashlib.sha256(data).hexdigest()
         if sha == task.known_sha:
             return Loaded(sha)
-        article, notes = parse_bytes(data, task.path, task.site)
+        article, notes, image = parse_bytes(data, task.path, task.site)
+        if image is not None:
+            sha = hashlib.sha256(f"{sha}\0{image.sha256}".encode()).hexdigest()
+            stat_ = (image.source, image.size, image.mtime_ns)
+            return Loaded(sha, article=article, notes=notes, parsed=True, image=stat_)
         return Loaded(sha, article=article, notes=notes, parsed=True)
     except SeedError as error:
         return Loaded(sha, error=(error.reason, error.line), parsed=bool(sha))
 
 
-def parse_bytes(data: bytes, path: Path, site: Site) -> tuple[Article, tuple[str, ...]]:
-    """Decode, parse and bound one seed's bytes; the warnings come back as lines for the build to log."""
+def parse_bytes(data: bytes, path: Path, site: Site) -> tuple[Article, tuple[str, ...], LocalImage | None]:
+    """Decode, parse and bound one seed's bytes, and read its local image (relative to the seed's directory);
+    the warnings come back as lines for the build to log."""
     decoded = decode(data, str(path))
     notes: list[str] = []
     if decoded.legacy_encoding:
@@ -80,7 +91,10 @@ def parse_bytes(data: bytes, path: Path, site: Site) -> tuple[Article, tuple[str
         notes.append(f"{path}: removed {decoded.removed_controls} control characters that XML forbids")
     article = parse_seed(decoded.text, name=path.name, site=site, path=str(path))
     article, cut = within_limits(article, site.limits, str(path))
-    return article, (*notes, *cut)
+    image = None
+    if is_local(article.image):
+        article, image = with_local_image(article, path.parent, site, str(path), image_line(decoded.text))
+    return article, (*notes, *cut), image
 
 
 def load_seed(path: Path, site: Site) -> Loaded:
@@ -101,7 +115,7 @@ def load_seed(path: Path, site: Site) -> Loaded:
     if not stat.S_ISREG(info.st_mode):
         raise ConfigError(f"{shown}: not a regular file")
     data = read_seed(path, confined=False)
-    article, notes = parse_bytes(data, path, site)
+    article, notes, _ = parse_bytes(data, path, site)
     for note in notes:
         log.warning("%s", note)
     return Loaded(hashlib.sha256(data).hexdigest(), article=article, notes=notes, parsed=True)

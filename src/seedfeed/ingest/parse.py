@@ -3,8 +3,9 @@
 The shape of a seed, line by line::
 
     ---                        optional front matter (title, date, url, author,
-    key: value                 lang, tags, image, related) overriding what is
-    ---                        inferred; ``related: Title | URL`` may repeat
+    key: value                 lang, tags, image, image_alt, image_credit,
+    ---                        related) overriding what is inferred;
+                               ``related: Title | URL`` may repeat
     Title                      the first non-blank line
     Lead paragraph.            every following line is one body paragraph…
     More paragraphs.
@@ -27,10 +28,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..errors import SeedError
 from ..model import Article, Credit, RelatedStory, Site
 from .credits import is_strong_credit_line, is_weak_credit_line, parse_credit_line
+from .lead_image import lead_image
 from .lexicon import LABEL_RE, LEXICONS, find_link_phrase, related_marker_languages
 from .slug import http_url, slugify
 
-FRONT_MATTER_KEYS = ("title", "date", "url", "author", "lang", "tags", "image", "related")
+FRONT_MATTER_KEYS = (
+    "title",
+    "date",
+    "url",
+    "author",
+    "lang",
+    "tags",
+    "image",
+    "image_alt",
+    "image_credit",
+    "related",
+)
 #: Front matter keys that may repeat, one value a line.
 _REPEATABLE = ("related",)
 _FILE_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?!\d)")
@@ -102,7 +115,7 @@ def parse_seed(text: str, *, name: str, site: Site, path: str | None = None) -> 
         published=published,
         updated=published,
         tags=_tags(front),
-        image=_url(front["image"], where, base=site.base_url) if "image" in front else None,
+        image=lead_image(front, credits, where),
         related_heading=sections.marker[1].strip() if sections.marker else None,
         credit_lines=tuple(dict.fromkeys(credit_lines)),
         day_only=day_only,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seeds (
     name       TEXT PRIMARY KEY,   -- the seed's file name
@@ -78,6 +78,15 @@ CREATE TABLE IF NOT EXISTS cites (name TEXT NOT NULL, title_key TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS cites_by_title ON cites (title_key);
 CREATE INDEX IF NOT EXISTS cites_by_name ON cites (name);
 CREATE TABLE IF NOT EXISTS pending_pings (url TEXT PRIMARY KEY);
+-- The local lead image of each published seed that has one: a build stats each file and reads
+-- again the seeds whose image changed (their bytes did not), and an image no seed uses is removed.
+CREATE TABLE IF NOT EXISTS images (
+    name     TEXT PRIMARY KEY,           -- the seed's file name
+    path     TEXT NOT NULL,              -- the image, relative to the seeds directory
+    file     TEXT NOT NULL,              -- its published name (feeds.names.asset_name)
+    size     INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS fragments (   -- each entry as rendered, for documents of one language
     slug     TEXT NOT NULL,
     language TEXT NOT NULL,              -- the language of the documents it was rendered for
@@ -100,6 +109,7 @@ _TABLES = (
     "snapshot_delta",
     "cites",
     "published",
+    "images",
 )
 
 

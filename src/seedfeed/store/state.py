@@ -246,6 +246,20 @@ class State:
         self._db.executemany("DELETE FROM seeds WHERE name = ?", rows)
         self._db.executemany("DELETE FROM topics WHERE name = ?", rows)
         self._db.executemany("DELETE FROM cites WHERE name = ?", rows)
+        self._db.executemany("DELETE FROM images WHERE name = ?", rows)
+
+    def images(self) -> dict[str, tuple[str, str, int, int]]:
+        """Each seed's local image: seed name → (path in the seeds directory, published name, size, mtime_ns)."""
+        query = "SELECT name, path, file, size, mtime_ns FROM images"
+        return {name: (path, file, size, mtime) for name, path, file, size, mtime in self._db.execute(query)}
+
+    def replace_images(self, images: dict[str, tuple[str, str, int, int] | None]) -> None:
+        """Record the local image of each seed named (``None``: it has none now)."""
+        self._db.executemany("DELETE FROM images WHERE name = ?", [(n,) for n in images])
+        self._db.executemany(
+            "INSERT INTO images (name, path, file, size, mtime_ns) VALUES (?, ?, ?, ?, ?)",
+            [(n, *image) for n, image in images.items() if image is not None],
+        )
 
     def fragments(self, language: str, keys: dict[str, str]) -> dict[str, tuple[bytes, bytes]]:
         """The stored (atom, rss) fragments of these slugs for ``language`` whose key still matches."""
