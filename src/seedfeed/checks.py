@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 from typing import get_args
 
-from .errors import ConfigError
+from .errors import ConfigError, SeedError, SeedfeedError
 from .ingest.slug import http_url
-from .model import ContentMode
+from .model import ContentMode, Image, Site
 
 
 def in_range(value: int, least: int, most: int, setting: str, where: str, kind: str = "") -> None:
@@ -129,3 +130,42 @@ def content_setting(value: object, setting: str, where: str) -> ContentMode:
             return choice
     shown = repr(value) if isinstance(value, str) and len(value) <= 30 else f"a {type(value).__name__}"
     raise ConfigError(f"{where}: {setting} must be {' or '.join(map(repr, choices))}; got {shown}")
+
+
+#: The settings that are the feed's face: a picture each (:mod:`seedfeed.feeds.face`).
+FACES = ("icon", "logo")
+
+
+def face(value: str, key: str, root: Path, site: Site, where: str) -> Image:
+    """``site.icon`` or ``site.logo``: an http(s) URL as it is, or an image file published with the output.
+
+    A path is relative to the configuration file's directory, like every path
+    there. The file is read and measured as a seed's local lead image is (a
+    regular file of at most ``[limits] image_bytes``, JPEG, PNG, GIF, WebP or
+    AVIF) and published under the name its bytes give it. A bad one is a
+    :class:`ConfigError` naming the setting.
+    """
+    from .feeds.names import asset_name
+    from .ingest.images import measure, read_image
+    from .ingest.lead_image import remote_image_type
+
+    setting = f"site.{key}"
+    if "://" in value:
+        url = http_url_setting(value, setting, where)
+        return Image(url, media_type=remote_image_type(url))
+    path = (root / value).absolute()
+    try:
+        local = read_image(path.parent, path.name, site.limits.image_bytes, path)
+        media_type, extension, width, height = measure(local.data, path.name, path)
+    except SeedfeedError as error:
+        raise ConfigError(f"{where}: {setting}: {error.reason if isinstance(error, SeedError) else error}") from None
+    name = asset_name(local.sha256, extension)
+    return Image(
+        site.feeds_url + name,
+        media_type=media_type,
+        width=width,
+        height=height,
+        length=local.size,
+        file=name,
+        source=str(path),
+    )

@@ -21,7 +21,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .checks import (
+    FACES,
     content_setting,
+    face,
     http_url_setting,
     id_prefix_uri,
     in_range,
@@ -75,6 +77,7 @@ _SITE_KEYS = {f.name for f in fields(Site)} - {
     "limits",
     "content",
     "topic_content",
+    *FACES,
 }
 
 
@@ -107,6 +110,9 @@ def load_config(
     site = _site(data.get("site", {}), data.get("sources", {}), where)
     content, topic_content = _feeds(data.get("feeds", {}), where)
     site = replace(site, limits=_limits(data.get("limits", {}), where), content=content, topic_content=topic_content)
+    faces = _faces(data, where)
+    icon, logo = (face(faces[k], k, root, site, where) if k in faces else None for k in FACES)
+    site = replace(site, icon=icon, logo=logo)
     paths = data.get("paths", {})
     _check_keys(paths, {"seeds", "out", "state"}, where, "paths.")
     seeds_dir = seeds or root / _str(paths, "seeds", "seeds", where)
@@ -277,7 +283,7 @@ _INT_KEYS = ("limit", "page_size", "topic_min")
 
 
 def _site(table: dict[str, Any], sources: dict[str, Any], where: str) -> Site:
-    _check_keys(table, _SITE_KEYS | {"feeds_url", "id_prefix", "hub"}, where, "site.")
+    _check_keys(table, _SITE_KEYS | {"feeds_url", "id_prefix", "hub", *FACES}, where, "site.")
     defaults = Site()
     values: dict[str, Any] = {}
     for key in _SITE_KEYS | {"feeds_url", "id_prefix", "hub"}:
@@ -317,6 +323,15 @@ def _site(table: dict[str, Any], sources: dict[str, Any], where: str) -> Site:
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{where}: site.timezone {values['timezone']!r} is not an IANA time zone") from None
     return replace(defaults, **values, sources=_sources(sources, where))
+
+
+def _faces(data: dict[str, Any], where: str) -> dict[str, str]:
+    """``site.icon`` and ``site.logo`` as given: strings (read and checked by :func:`seedfeed.checks.face`)."""
+    table = data.get("site", {})
+    for key in FACES:
+        if key in table and not isinstance(table[key], str):
+            raise ConfigError(f"{where}: site.{key} must be a string: a URL, or the path of an image file")
+    return {key: table[key] for key in FACES if key in table}
 
 
 def _sources(table: dict[str, Any], where: str) -> tuple[tuple[str, str], ...]:

@@ -156,7 +156,10 @@ class Site:
     ``related_url`` (say
     ``https://example.org/{slug}``) links a related story that no seed
     gives a URL for and no corpus article matches; without it such a story
-    has no link. ``entry_author`` writes ``author`` on every entry without
+    has no link. ``icon`` (square) and ``logo`` (wide) are the feed's face
+    (:mod:`seedfeed.feeds.face`): a URL, or a local file published like a
+    lead image (``file``, its published name; ``source``, its absolute path).
+    ``entry_author`` writes ``author`` on every entry without
     an author credit, for readers that do not inherit the feed's author.
     ``content`` (``[feeds]`` in ``seedfeed.toml``) is what an entry of the
     subscription feeds and their archive pages carries: ``"full"``, the body;
@@ -178,6 +181,8 @@ class Site:
     hub: str | None = None
     related_url: str | None = None
     article_url: str | None = None
+    icon: Image | None = None
+    logo: Image | None = None
     entry_author: bool = True
     sources: tuple[tuple[str, str], ...] = field(default=())
     limits: Limits = Limits()

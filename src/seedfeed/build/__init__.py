@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from ..config import Config
 from ..errors import SeedError, StateError
+from ..feeds.face import faces
 from ..ingest.seeds import Scan
 from ..plan.plan import Plan, Unit, plan
 from ..store.health import is_corrupt, reason, set_aside, unreadable
@@ -254,6 +255,7 @@ def _publish(run: Run, state: State, owed: frozenset[Unit] | None) -> Published:
     lost = stale(run.config.out, state.published())
     units, main = owed_by(lost)
     units |= asset_users(state, lost)
+    main = main or any(picture.file in lost for picture in faces(run.config.site))  # the subscription publishes it
     if lost:
         log.info("%d published files are missing or changed in %s: publishing them again", len(lost), run.config.out)
     if owed is None and not units and not main and not lacks_main(run.config.out):

@@ -29,6 +29,7 @@ from pathlib import Path
 from ..codec import article_from_json
 from ..errors import PublishError, SeedfeedError
 from ..feeds import FORMATS, PAGED, Format, format_of
+from ..feeds.face import faces
 from ..feeds.names import (
     MAIN,
     OBSOLETE_FILES,
@@ -124,6 +125,7 @@ class Producers:
         yield from bar(self.articles(), total=len(self.slugs), label="article pages", enabled=self.run.progress)
         entries = self._resolve(self.state.newest(self.site.limit))
         if entries:
+            yield from self.faces()
             yield from self.subscription(entries)
         else:
             log.error("no seed could be published; the subscription feeds were left as they were")
@@ -145,6 +147,21 @@ class Producers:
             if fmt.render is not None:
                 yield fmt.main, fmt.render(entries, self.site, language, page)
         yield from self.views(entries, None, self.site.title)
+
+    def faces(self) -> Iterator[Document]:
+        """The site's icon and logo that are local files, read again and published with the subscription feeds."""
+        from ..ingest.images import read_image
+
+        for picture in faces(self.site):
+            assert picture.source is not None and picture.file is not None
+            path = Path(picture.source)
+            try:
+                local = read_image(path.parent, path.name, self.site.limits.image_bytes, path)
+            except SeedfeedError as error:
+                raise PublishError(self.run.config.out / picture.file, str(error)) from None
+            if asset_name(local.sha256, picture.file.rpartition(".")[2]) != picture.file:
+                raise PublishError(self.run.config.out / picture.file, f"{path} changed since the settings were read")
+            yield picture.file, local.data
 
     def articles(self) -> Iterator[Document]:
         """The local image of each article of the units, and the page of each that links to one (that gives
@@ -225,7 +242,7 @@ class Producers:
         """The published assets no article uses any more (only looked for when an article changed)."""
         if not self.slugs:
             return []
-        used = {file for _, file, _, _ in self.state.images().values()}
+        used = {file for _, file, _, _ in self.state.images().values()} | {p.file for p in faces(self.site)}
         return sorted(name for name in self.state.published() if is_asset(name) and name not in used)
 
     def _page(self, number: int) -> Page:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..build import Report
-from ..feeds.names import article_of
+from ..feeds.names import article_of, is_asset
 
 
 def summary(report: Report, out: Path) -> str:
@@ -42,9 +42,10 @@ def files(written: Sequence[str]) -> str:
         return "nothing (feeds unchanged)"
     main = [name for name in written if "/" not in name]
     pages = sum(1 for name in written if article_of(name) is not None)
-    rest = len(written) - len(main) - pages
-    if rest + pages <= 4:
+    images = sum(1 for name in written if is_asset(name))
+    rest = len(written) - len(main) - pages - images
+    if rest + pages + images <= 4:
         return ", ".join(written)
-    counted = ((pages, "article page"), (rest, "archive and topic document"))
+    counted = ((images, "image"), (pages, "article page"), (rest, "archive and topic document"))
     items = [*main, *(f"{n} {what}{'' if n == 1 else 's'}" for n, what in counted if n)]
     return " and ".join(items) if len(items) < 2 else f"{', '.join(items[:-1])} and {items[-1]}"

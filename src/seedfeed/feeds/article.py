@@ -23,6 +23,7 @@ from typing import Any
 
 from ..model import Article, Site
 from . import FORMATS
+from .face import icon_link
 from .html import STYLE, credits_html, figure_html, format_date, lexicon_for, related_html
 from .names import INDEX_FILE
 
@@ -64,7 +65,7 @@ def render_article(article: Article, site: Site, language: str) -> bytes:
         '<meta name="viewport" content="width=device-width, initial-scale=1" />\n'
         f"<title>{escape(article.title)}</title>\n"
         f'<link rel="canonical" href="{escape(article.link)}" />\n'
-        f"{_discovery(site)}{_open_graph(article, site)}"
+        f"{_discovery(site)}{icon_link(site)}{_open_graph(article, site)}"
         f'<script type="application/ld+json">{_json_ld(article, site)}</script>\n'
         f"<style>{STYLE}{_ARTICLE_STYLE}</style>\n</head>\n<body>\n"
         f'<header><p><a href="../{INDEX_FILE}">{escape(site.title)}</a></p></header>\n'

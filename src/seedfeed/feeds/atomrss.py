@@ -34,6 +34,7 @@ from .. import __version__
 from ..model import Article, ContentMode, Image, Site
 from . import ATOM, PAGED
 from .content import content_html
+from .face import rss_image
 from .names import MAIN, Page, page_name, source_feed, topic_key
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
@@ -159,9 +160,11 @@ def _generator(
     fg.load_extension("dc", atom=False, rss=True)
     fg.register_extension("seedfeed", _FeedExtension, _EntryExtension)
     fg.seedfeed.hub = site.hub
+    fg.seedfeed.face = (site.icon, site.logo, rss_image(site))
     # Slugs have no "/": a feed id is never an entry's. Archive pages share the main feed's id.
     fg.id(f"{site.id_prefix}feeds/{page.topic or 'main'}")
     fg.title(f"{site.title}: {page.label}" if page.label else site.title)
+    fg.seedfeed.channel = (fg.title(), site.base_url)
     fg.subtitle(site.description)
     fg.author({"name": site.author})
     fg.language(language)
@@ -217,6 +220,8 @@ class _FeedExtension(BaseExtension):  # type: ignore[misc]
 
     hub: str | None = None
     history: list[tuple[str, str]] = []  # noqa: RUF012 -- replaced, never mutated
+    face: tuple[Image | None, Image | None, Image | None] = (None, None, None)  # icon, logo, RSS image
+    channel: tuple[str, str] = ("", "")  # the feed's title and link, which RSS's <image> repeats
 
     def extend_ns(self) -> dict[str, str]:
         return {"media": MEDIA_NS, "dcterms": DCTERMS_NS, "fh": FH_NS}
@@ -230,6 +235,11 @@ class _FeedExtension(BaseExtension):  # type: ignore[misc]
             anchor.addprevious(etree.Element("link", rel=rel, href=href))
         if any(rel == "current" for rel, _ in self.history):
             anchor.addprevious(etree.Element(f"{{{FH_NS}}}archive"))
+        for tag, picture in zip(("icon", "logo"), self.face[:2], strict=True):
+            if picture is not None:
+                element = etree.Element(tag)
+                element.text = picture.url
+                anchor.addprevious(element)
         return feed
 
     def extend_rss(self, rss: Any) -> Any:
@@ -239,7 +249,20 @@ class _FeedExtension(BaseExtension):  # type: ignore[misc]
             anchor.addnext(etree.Element(f"{{{ATOM_NS}}}link", rel=rel, href=href))
         if any(rel == "current" for rel, _ in self.history):
             anchor.addnext(etree.Element(f"{{{FH_NS}}}archive"))
+        if (picture := self.face[2]) is not None:
+            anchor.addnext(_rss_image(picture, *self.channel))
         return rss
+
+
+def _rss_image(picture: Image, title: str, link: str) -> Any:
+    """RSS's ``<image>``: its URL, the channel's own title and link (as RSS 2.0 asks), and its size if measured."""
+    image = etree.Element("image")
+    parts = [("url", picture.url), ("title", title), ("link", link)]
+    if picture.width is not None and picture.height is not None:
+        parts += [("width", str(picture.width)), ("height", str(picture.height))]
+    for tag, text in parts:
+        etree.SubElement(image, tag).text = text
+    return image
 
 
 class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]

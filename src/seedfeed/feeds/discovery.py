@@ -15,6 +15,7 @@ from lxml import etree
 
 from ..model import Site
 from . import FORMATS, PAGED
+from .face import icon_link
 from .names import INDEX_FILE, OPML_FILE, unit_name, view_name
 
 _MEDIA_TYPES = {fmt.kind: fmt.media_type for fmt in FORMATS}
@@ -47,7 +48,7 @@ def render_index(site: Site, feeds: Sequence[Listed], archive: Sequence[str]) ->
     html = (
         f'<!DOCTYPE html>\n<html lang="{escape(site.language or "en")}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{title}: feeds</title>\n'
-        f"{alternates}</head>\n<body>\n<h1>{title}</h1>\n<p>{escape(site.description)}</p>\n"
+        f"{alternates}{icon_link(site)}</head>\n<body>\n<h1>{title}</h1>\n<p>{escape(site.description)}</p>\n"
         "<p>Copy a feed's address into your feed reader, or import "
         f'<a href="{OPML_FILE}">all feeds (OPML)</a> at once.</p>\n<ul>\n{items}</ul>\n{archive_block}'
         "</body>\n</html>\n"

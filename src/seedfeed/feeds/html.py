@@ -28,6 +28,7 @@ from html import escape
 
 from ..ingest.lexicon import BY_LANGUAGE, Lexicon
 from ..model import Article, Image, Site
+from .face import icon_link
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -121,7 +122,7 @@ def render_view(
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)}</title>\n"
         f'<link rel="alternate" type="{escape(media_type)}" title="{escape(title)}" href="{escape(address)}">\n'
-        f"<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{escape(title)}</h1>\n"
+        f"{icon_link(site)}<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{escape(title)}</h1>\n"
         f"<p>{escape(site.description)}</p>\n"
         f'<p class="note">{escape(lexicon.view["note"])}<br><code>{escape(address)}</code></p>\n'
         f'<p><a href="{up}index.html">{escape(site.title)}</a></p>\n'

@@ -47,6 +47,7 @@ def render_json_feed(articles: Sequence[Article], site: Site, language: str, pag
         "description": site.description,
         "language": language,
         "authors": [{"name": site.author}],
+        **({"icon": site.icon.url, "favicon": site.icon.url} if site.icon else {}),
         "items": [_item(a, language, site.content == "full") for a in articles],
     }
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -25,6 +25,16 @@ _IMAGE_TYPES = {
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
+def remote_image_type(url: str) -> str | None:
+    """The media type of a remote image from its name, ``None`` when the name does not say: nothing is fetched.
+
+    >>> remote_image_type("https://cdn.example.si/a/Logo.PNG?v=2"), remote_image_type("https://x.si/img")
+    ('image/png', None)
+    """
+    path = url.split("?", 1)[0].split("#", 1)[0].rsplit("/", 1)[-1].lower()
+    return next((t for suffix, t in _IMAGE_TYPES.items() if path.endswith(suffix)), None)
+
+
 def lead_image(front: dict[str, tuple[int, str]], credits: list[Credit], where: str) -> Image | None:
     """The lead image of front matter ``image:``, ``image_alt:`` and ``image_credit:``.
 
@@ -47,9 +57,7 @@ def lead_image(front: dict[str, tuple[int, str]], credits: list[Credit], where: 
             url = http_url(value)
         except ValueError as exc:
             raise SeedError(where, f"front matter: {value!r} {exc}", lineno) from None
-        path = url.split("?", 1)[0].split("#", 1)[0].rsplit("/", 1)[-1].lower()
-        kind = next((t for suffix, t in _IMAGE_TYPES.items() if path.endswith(suffix)), None)
-        return Image(url, alt=alt, credit=credit, media_type=kind)
+        return Image(url, alt=alt, credit=credit, media_type=remote_image_type(url))
     parts = value.replace("\\", "/").split("/")
     if value.startswith("/") or any(part in ("", ".", "..") for part in parts):
         raise SeedError(
