@@ -145,8 +145,7 @@ def face(value: str, key: str, root: Path, site: Site, where: str) -> Image:
     AVIF) and published under the name its bytes give it. A bad one is a
     :class:`ConfigError` naming the setting.
     """
-    from .feeds.names import asset_name
-    from .ingest.images import measure, read_image
+    from .ingest.images import picture_file
     from .ingest.lead_image import remote_image_type
 
     setting = f"site.{key}"
@@ -155,17 +154,6 @@ def face(value: str, key: str, root: Path, site: Site, where: str) -> Image:
         return Image(url, media_type=remote_image_type(url))
     path = (root / value).absolute()
     try:
-        local = read_image(path.parent, path.name, site.limits.image_bytes, path)
-        media_type, extension, width, height = measure(local.data, path.name, path)
+        return picture_file(path, site.limits.image_bytes, site.feeds_url)
     except SeedfeedError as error:
         raise ConfigError(f"{where}: {setting}: {error.reason if isinstance(error, SeedError) else error}") from None
-    name = asset_name(local.sha256, extension)
-    return Image(
-        site.feeds_url + name,
-        media_type=media_type,
-        width=width,
-        height=height,
-        length=local.size,
-        file=name,
-        source=str(path),
-    )

@@ -37,7 +37,6 @@ from ..feeds.names import (
     archive_number,
     article_of,
     article_page,
-    asset_name,
     is_asset,
     view_name,
 )
@@ -48,12 +47,12 @@ from ..plan.plan import Unit
 from ..progress import bar
 from ..store.publish import Outcome
 from ..store.state import State
+from .assets import Document, asset, face_files
 from .run import Run
 from .workers import in_workers, workers
 
 log = logging.getLogger(__name__)
 
-Document = tuple[str, bytes]
 
 #: From this many archive pages to render on, they are rendered and verified in worker processes.
 PARALLEL_PAGES_FROM = 16
@@ -149,19 +148,8 @@ class Producers:
         yield from self.views(entries, None, self.site.title)
 
     def faces(self) -> Iterator[Document]:
-        """The site's icon and logo that are local files, read again and published with the subscription feeds."""
-        from ..ingest.images import read_image
-
-        for picture in faces(self.site):
-            assert picture.source is not None and picture.file is not None
-            path = Path(picture.source)
-            try:
-                local = read_image(path.parent, path.name, self.site.limits.image_bytes, path)
-            except SeedfeedError as error:
-                raise PublishError(self.run.config.out / picture.file, str(error)) from None
-            if asset_name(local.sha256, picture.file.rpartition(".")[2]) != picture.file:
-                raise PublishError(self.run.config.out / picture.file, f"{path} changed since the settings were read")
-            yield picture.file, local.data
+        """The site's icon and logo that are local files, published with the subscription feeds."""
+        yield from face_files(self.site, self.run.config.out)
 
     def articles(self) -> Iterator[Document]:
         """The local image of each article of the units, and the page of each that links to one (that gives
@@ -296,24 +284,6 @@ def publish_units(run: Run, state: State, units: Set[Unit]) -> Done:
         gone or "none",
     )
     return Done(outcome, gone, dropped)
-
-
-def asset(article: Article, seeds: Path, site: Site) -> list[Document]:
-    """The article's local image, read again from the seeds directory, under its published name; ``[]`` for
-    none. Raises :class:`Unpublishable` if its bytes are no longer those its name was made from (it was
-    edited since it was loaded: the next build publishes the new one)."""
-    image = article.image
-    if image is None or image.file is None or image.source is None:
-        return []
-    from ..ingest.images import read_image
-
-    try:
-        local = read_image(seeds, image.source, site.limits.image_bytes, seeds / image.source)
-    except SeedfeedError as error:
-        raise Unpublishable([article], str(error)) from None
-    if asset_name(local.sha256, image.file.rpartition(".")[2]) != image.file:
-        raise Unpublishable([article], f"image {image.source!r} changed while the build ran")
-    return [(image.file, local.data)]
 
 
 def verify_document(name: str, data: bytes) -> None:

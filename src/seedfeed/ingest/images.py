@@ -130,6 +130,25 @@ def with_local_image(
     return replace(article, image=measured), local
 
 
+def picture_file(path: Path, limit: int, feeds_url: str) -> Image:
+    """The image file at ``path`` (the site's icon or logo), read, measured and named as it is published.
+
+    Raises :class:`SeedError` naming ``path`` when it is no image to publish.
+    """
+    local = read_image(path.parent, path.name, limit, path)
+    media_type, extension, width, height = measure(local.data, path.name, path)
+    name = asset_name(local.sha256, extension)
+    return Image(
+        feeds_url + name,
+        media_type=media_type,
+        width=width,
+        height=height,
+        length=local.size,
+        file=name,
+        source=str(path),
+    )
+
+
 def is_local(image: Image | None) -> bool:
     """True for an image the seed names by a path: published with the feeds."""
     return image is not None and image.source is not None
