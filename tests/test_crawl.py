@@ -45,8 +45,17 @@ CONFIGURATIONS = [
 
 
 def built(root: Path, settings: str) -> Config:
-    """The test corpus (``root/seeds``) built with ``settings`` in ``root/seedfeed.toml``."""
-    (root / "seedfeed.toml").write_text(f"[site]\n{PAGING}{settings}", encoding="utf-8")
+    """The test corpus (``root/seeds``), with a seed whose lead image is a local file and a local icon, built
+    with ``settings`` in ``root/seedfeed.toml``."""
+    from PIL import Image as Pillow
+
+    (root / "seeds" / "images").mkdir(exist_ok=True)
+    Pillow.new("RGB", (160, 80), (200, 30, 30)).save(root / "seeds" / "images" / "most.png")
+    Pillow.new("RGB", (32, 32), (30, 30, 200)).save(root / "icon.png")
+    (root / "seeds" / "2024-06-05-most.txt").write_text(
+        "---\nimage: images/most.png\nimage_alt: Most\n---\nNovi most\nBesedilo.\nFoto: Ana Kovač\n", encoding="utf-8"
+    )
+    (root / "seedfeed.toml").write_text(f'[site]\n{PAGING}icon = "icon.png"\n{settings}', encoding="utf-8")
     config = load_config(root / "seedfeed.toml")
     build(config, now=NOW)
     return config
@@ -64,6 +73,7 @@ def assert_whole(result: Crawl, config: Config, where: str) -> None:
         assert name in reached, name
     assert any(name.startswith("tags/") for name in reached) and any(name.startswith("sources/") for name in reached)
     assert reached == files  # every file a build published is reachable from index.html, article pages included
+    assert sum(1 for name in reached if name.startswith("images/")) == 2  # the lead image and the icon
 
 
 @contextmanager
