@@ -29,7 +29,17 @@ from ..store.publish import Writer
 from ..store.state import Ledger, State
 from .blame import Published, publish_guarded
 from .changes import Changes, archive_overflow, forget, record, recover
-from .fastpath import fingerprints, lacks_main, list_seeds, output, owed_by, scan_digest, stale, unchanged
+from .fastpath import (
+    fingerprints,
+    lacks_main,
+    list_seeds,
+    output,
+    owed_by,
+    record_directories,
+    scan_digest,
+    stale,
+    unchanged,
+)
 from .run import Run
 
 log = logging.getLogger(__name__)
@@ -225,16 +235,18 @@ def _publish(run: Run, state: State, owed: frozenset[Unit] | None) -> Published:
     The state then records every file published (size, mtime, hash) and
     forgets those removed: the next build checks them with one ``stat`` each.
     """
-    lost = stale(run.config.out, state.published())
+    lost = stale(run.config.out, state)
     units, main = owed_by(lost)
     if lost:
         log.info("%d published files are missing or changed in %s: publishing them again", len(lost), run.config.out)
     if owed is None and not units and not main and not lacks_main(run.config.out):
         log.debug("no article changed: nothing rendered, nothing written")
+        record_directories(run.config.out, state)  # e.g. touched, nothing lost: the next build trusts it again
         return Published()
     published = publish_guarded(run, state, (owed or frozenset()) | units)
     records = {name: (r.size, r.mtime_ns, r.sha256) for name, r in published.files.items()}
     state.record_published(records, published.dropped)
+    record_directories(run.config.out, state)
     return published
 
 
