@@ -91,33 +91,6 @@ def test_a_build_with_nothing_lost_takes_the_fast_path(paged, caplog) -> None:
     assert "no seed file changed since the last build: nothing read, rendered or written" in caplog.text
 
 
-def test_an_article_page_replaced_by_a_rename_is_published_again_by_a_build_with_nothing_changed(paged) -> None:
-    before = _files(paged.out)
-    page = next(name for name in sorted(before) if name.startswith("articles/"))
-    (paged.out / "articles" / "saved.tmp").write_text("defaced")
-    (paged.out / "articles" / "saved.tmp").replace(paged.out / page)  # as an editor saves
-    report = build(paged, now=NOW + timedelta(hours=1))
-    assert report.written == (page,)
-    assert _files(paged.out) == before
-
-
-def test_a_build_with_nothing_changed_stats_no_article_page_while_their_directory_is_unchanged(
-    paged, monkeypatch
-) -> None:
-    build(paged, now=NOW + timedelta(hours=1))
-    looked: list[str] = []
-    real = os.stat
-
-    def stat(path, *args, **kwargs):  # type: ignore[no-untyped-def]
-        looked.append(str(path))
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, "stat", stat)
-    assert build(paged, now=NOW + timedelta(hours=2)).written == ()
-    assert any(name.endswith("atom.xml") for name in looked)  # the other published files are looked at
-    assert not [name for name in looked if "/articles/" in name and name.endswith(".html")]
-
-
 def test_a_new_output_directory_with_an_existing_state_gets_every_file(paged, tmp_path) -> None:
     other = replace(paged, out=tmp_path / "elsewhere")
     build(other, now=NOW + timedelta(hours=1))

@@ -27,17 +27,7 @@ from ..plan.plan import Plan, Unit, plan
 from ..store.lock import DEFAULT_WAIT, build_lock
 from ..store.publish import Writer
 from ..store.state import Ledger, State
-from .fastpath import (
-    fingerprints,
-    lacks_main,
-    list_seeds,
-    output,
-    owed_by,
-    record_directories,
-    scan_digest,
-    stale,
-    unchanged,
-)
+from .fastpath import fingerprints, lacks_main, list_seeds, output, owed_by, scan_digest, stale, unchanged
 from .run import Run
 
 if TYPE_CHECKING:  # the stages that do work are imported by a build that has work to do
@@ -245,18 +235,16 @@ def _publish(run: Run, state: State, owed: frozenset[Unit] | None) -> Published:
     """
     from .blame import Published, publish_guarded
 
-    lost = stale(run.config.out, state)
+    lost = stale(run.config.out, state.published())
     units, main = owed_by(lost)
     if lost:
         log.info("%d published files are missing or changed in %s: publishing them again", len(lost), run.config.out)
     if owed is None and not units and not main and not lacks_main(run.config.out):
         log.debug("no article changed: nothing rendered, nothing written")
-        record_directories(run.config.out, state)  # e.g. touched, nothing lost: the next build trusts it again
         return Published()
     published = publish_guarded(run, state, (owed or frozenset()) | units)
     records = {name: (r.size, r.mtime_ns, r.sha256) for name, r in published.files.items()}
     state.record_published(records, published.dropped)
-    record_directories(run.config.out, state)
     return published
 
 

@@ -2,18 +2,9 @@
 
 A build whose seeds and settings are those of the last complete build, and
 whose output is all there, does nothing: it costs one scan of the seeds
-directory and one ``stat`` of each published file outside ``articles/``, and
-imports neither feedgen nor feedparser. A published file that is missing or
-changed (by size or mtime) makes the build publish it again, and only it.
-
-The article pages (one per article: 100,000 of them at 100,000 seeds) are
-checked by their directory: while ``articles/`` has the mtime the last
-publishing build recorded, no file in it was created, removed or renamed,
-and none of them is ``stat``-ed. When the directory's mtime differs, each
-page is ``stat``-ed as any other published file. What this rule no longer
-sees is a page overwritten in place (same name, no rename): a page that is
-lost (deleted, moved away, its directory removed) or replaced by a rename
-(as editors save) is still published again by the next build.
+directory and one ``stat`` of each published file, and imports neither
+feedgen nor feedparser. A published file that is missing or changed (by
+size or mtime) makes the build publish it again, and only it.
 """
 
 from __future__ import annotations
@@ -27,7 +18,7 @@ from pathlib import Path
 from .. import __version__
 from ..config import Config
 from ..feeds import FEED_FILES
-from ..feeds.names import ARTICLES, archive_number, article_of, topic_of
+from ..feeds.names import archive_number, article_of, topic_of
 from ..ingest.seeds import Scan, scan_changes, scan_seeds
 from ..model import Site
 from ..plan.plan import Unit
@@ -95,12 +86,8 @@ def unchanged(config: Config, digest: str) -> Ledger | None:
         ledger = state.ledger()
         if ledger.scan != digest or ledger.owed is not None or ledger.out != output(config):
             return None
-        trusted = state.directory_mtime(ARTICLES) == directory_mtime(config.out / ARTICLES)
-        if lacks_main(config.out) or stale(config.out, state):
+        if lacks_main(config.out) or stale(config.out, state.published()):
             return None
-        if not trusted:  # every page was looked at and is whole: the next build need not look again
-            record_directories(config.out, state)
-            state.commit()
     return ledger
 
 
@@ -114,33 +101,8 @@ def lacks_main(out: Path) -> bool:
     return not all((out / name).is_file() for name in FEED_FILES)
 
 
-def stale(out: Path, state: State) -> list[str]:
-    """The published files that are missing from ``out``, or whose size or mtime changed since they were.
-
-    The article pages are looked at one by one only when their directory's
-    mtime is not the one recorded (see the module's docstring).
-    """
-    found = changed_files(out, state.published_under(ARTICLES, inside=False))
-    if state.directory_mtime(ARTICLES) != directory_mtime(out / ARTICLES):
-        found += changed_files(out, state.published_under(ARTICLES))
-    return found
-
-
-def record_directories(out: Path, state: State) -> None:
-    """Record the article pages' directory as this build leaves it (call once every rename and removal is done)."""
-    state.set_directory_mtime(ARTICLES, directory_mtime(out / ARTICLES))
-
-
-def directory_mtime(path: Path) -> int | None:
-    """The mtime (ns) of the directory ``path``; ``None`` when there is none."""
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return None
-
-
-def changed_files(out: Path, published: Mapping[str, tuple[int, int]]) -> list[str]:
-    """The files of ``published`` that are missing from ``out``, or whose size or mtime is not the one recorded."""
+def stale(out: Path, published: Mapping[str, tuple[int, int]]) -> list[str]:
+    """The published files that are missing from ``out``, or whose size or mtime changed since they were."""
     found = []
     root = str(out)
     for name, recorded in published.items():

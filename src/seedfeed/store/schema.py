@@ -68,9 +68,6 @@ CREATE TABLE IF NOT EXISTS published (
     mtime_ns INTEGER NOT NULL,
     sha256   TEXT NOT NULL
 );
--- The mtime of a directory of published files as the last build that published left it: while it is
--- the same, no file in it was added, removed or renamed since (the fast path then stats none of them).
-CREATE TABLE IF NOT EXISTS published_dirs (name TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS snapshot (
     id INTEGER PRIMARY KEY CHECK (id = 1), files BLOB NOT NULL, generation INTEGER NOT NULL DEFAULT 0
 );
@@ -103,7 +100,6 @@ _TABLES = (
     "snapshot_delta",
     "cites",
     "published",
-    "published_dirs",
 )
 
 

@@ -308,31 +308,6 @@ class State:
             name: (size, mtime) for name, size, mtime in self._db.execute("SELECT name, size, mtime_ns FROM published")
         }
 
-    def published_under(self, directory: str, *, inside: bool = True) -> dict[str, tuple[int, int]]:
-        """The published files under ``directory/`` (``inside=False``: every other one) → (size, mtime_ns).
-
-        One range of the primary key: ``0`` follows ``/``, so every name under the directory sorts between.
-        """
-        where = "name >= ? AND name < ?" if inside else "(name < ? OR name >= ?)"
-        rows = self._db.execute(
-            f"SELECT name, size, mtime_ns FROM published WHERE {where}", (f"{directory}/", f"{directory}0")
-        )
-        return {name: (size, mtime) for name, size, mtime in rows}
-
-    def directory_mtime(self, directory: str) -> int | None:
-        """The mtime of a published directory as the last publishing build recorded it; ``None``: not recorded."""
-        found = self._db.execute("SELECT mtime_ns FROM published_dirs WHERE name = ?", (directory,)).fetchone()
-        return None if found is None else int(found[0])
-
-    def set_directory_mtime(self, directory: str, mtime_ns: int | None) -> None:
-        """Record the mtime of a published directory (``None``: it is not there; nothing is recorded)."""
-        if mtime_ns is None:
-            self._db.execute("DELETE FROM published_dirs WHERE name = ?", (directory,))
-        else:
-            self._db.execute(
-                "INSERT OR REPLACE INTO published_dirs (name, mtime_ns) VALUES (?, ?)", (directory, mtime_ns)
-            )
-
     def record_published(self, files: dict[str, tuple[int, int, str]], removed: Iterable[str]) -> None:
         """Record published files (name → size, mtime_ns, SHA-256) and forget the ``removed`` ones."""
         self._db.executemany(
@@ -344,7 +319,6 @@ class State:
     def forget_published(self) -> None:
         """Forget every published file (the output directory changed: nothing there is known)."""
         self._db.execute("DELETE FROM published")
-        self._db.execute("DELETE FROM published_dirs")
 
     def pending_pings(self) -> set[str]:
         """Feed URLs whose WebSub ping has not yet reached the hub."""
