@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from ..config import Config
@@ -24,12 +25,9 @@ from ..errors import SeedError, StateError
 from ..feeds.face import faces
 from ..ingest.seeds import Scan
 from ..plan.plan import Plan, Unit, plan
-from ..store.health import is_corrupt, reason, set_aside, unreadable
 from ..store.lock import DEFAULT_WAIT, build_lock
 from ..store.publish import Writer
 from ..store.state import Ledger, State
-from .blame import Published, publish_guarded
-from .changes import Changes, archive_overflow, forget, record, recover
 from .fastpath import (
     asset_users,
     changed_images,
@@ -44,6 +42,10 @@ from .fastpath import (
     unchanged,
 )
 from .run import Run
+
+if TYPE_CHECKING:  # the stages that do work are imported by a build that has work to do
+    from .blame import Published
+    from .changes import Changes
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,8 @@ def build(
         try:
             report = _build(run, changed)
         except sqlite3.Error as exc:
+            from ..store.health import is_corrupt, reason, set_aside, unreadable
+
             if not (is_corrupt(exc) or unreadable(config.state)):
                 raise StateError(config.state, reason(exc)) from None
             set_aside(config.state, exc, moment)
@@ -136,7 +140,7 @@ def _build(run: Run, changed: Collection[str] | None) -> Report:
     quiet = digest is not None and not listing.rejected and not images
     if quiet and digest is not None and (last := unchanged(run.config, digest)) is not None:
         log.debug("no seed file changed since the last build: nothing read, rendered or written")
-        return _report(run, listing, last.articles, Changes(), Published())
+        return _report(run, listing, last.articles)
     with State(run.config.state) as state:
         ledger = state.ledger()
         work = _plan(state, listing, ledger.settings == settings, images)
@@ -175,6 +179,8 @@ def _plan(state: State, listing: Scan, settings_unchanged: bool, images: frozens
 
 def _load(run: Run, state: State, listing: Scan, work: Plan) -> Changes:
     """Forget the seeds that went, read and record those to read, and store this build's listing."""
+    from .changes import forget, record, recover
+
     log.debug(
         "%d seeds in %s, %d to read, %d gone", len(listing.files), run.config.seeds, len(work.read), len(work.drop)
     )
@@ -214,6 +220,8 @@ def _owe(
     owed = ledger.owed
     switched = switch is not None and any(switch)
     if corpus or everything or switched:
+        from .changes import archive_overflow
+
         site = run.config.site
         affected = changes.affected | {Unit.page(k) for k in archive_overflow(state, site.limit, site.page_size)}
         if switch is not None and switch[0]:  # the subscription feeds are rendered whenever anything is owed
@@ -252,6 +260,8 @@ def _publish(run: Run, state: State, owed: frozenset[Unit] | None) -> Published:
     The state then records every file published (size, mtime, hash) and
     forgets those removed: the next build checks them with one ``stat`` each.
     """
+    from .blame import Published, publish_guarded
+
     lost = stale(run.config.out, state.published())
     units, main = owed_by(lost)
     units |= asset_users(state, lost)
@@ -267,11 +277,18 @@ def _publish(run: Run, state: State, owed: frozenset[Unit] | None) -> Published:
     return published
 
 
-def _report(run: Run, listing: Scan, articles: int, changes: Changes, published: Published) -> Report:
+def _report(
+    run: Run, listing: Scan, articles: int, changes: Changes | None = None, published: Published | None = None
+) -> Report:
+    """The report of a build; without ``changes`` and ``published``, of one that took the fast path."""
+    seeds = len(listing.files) + len(listing.rejected)
+    entries = min(articles, run.config.site.limit)
+    if changes is None or published is None:
+        return Report(seeds, articles, entries, new=0, changed=0, removed=0, rejected=listing.rejected, written=())
     return Report(
-        seeds=len(listing.files) + len(listing.rejected),
+        seeds=seeds,
         articles=articles,
-        entries=min(articles, run.config.site.limit),
+        entries=entries,
         new=changes.new,
         changed=changes.changed,
         removed=changes.removed,

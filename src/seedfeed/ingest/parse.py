@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,7 +30,7 @@ from ..errors import SeedError
 from ..model import Article, Credit, RelatedStory, Site
 from .credits import is_strong_credit_line, is_weak_credit_line, parse_credit_line
 from .lead_image import lead_image
-from .lexicon import LABEL_RE, LEXICONS, find_link_phrase, related_marker_languages
+from .lexicon import LABEL_RE, LEXICONS, Lexicon, find_link_phrase, related_marker_languages
 from .slug import http_url, slugify
 
 FRONT_MATTER_KEYS = (
@@ -339,21 +340,37 @@ def _language(
         scores.update({lang: 5 for lang in related_marker_languages(sections.marker[1])})
     for _, line in sections.related:
         if phrase := find_link_phrase(line):
-            folded = phrase.group(1).casefold()
-            scores.update({lex.language: 3 for lex in LEXICONS if folded in lex.link_phrases})
+            for language in _BY_LINK_PHRASE.get(phrase.group(1).casefold(), ()):
+                scores[language] += 3
     sample = " ".join((sections.title[1], *paragraphs))[:_LANGUAGE_SAMPLE]
     words = Counter(_WORD_RE.findall(sample.casefold()))
-    for lex in LEXICONS:
-        scores[lex.language] += sum(words[w] for w in lex.stopwords if w in words)
+    for word in words.keys() & _BY_STOPWORD.keys():  # the words each lexicon lists, by key: no scan of the lists
+        for language in _BY_STOPWORD[word]:
+            scores[language] += words[word]
     for _, line in sections.body:
         if label := LABEL_RE.match(line):
-            scores.update({lex.language: 1 for lex in LEXICONS if label.group(1).casefold() in lex.labels})
+            for language in _BY_LABEL.get(label.group(1).casefold(), ()):
+                scores[language] += 1
     fallback = site.language or "en"
     best = max(scores.values(), default=0)
     if best <= 0:
         return fallback
     leaders = [lex.language for lex in LEXICONS if scores[lex.language] == best]
     return fallback if fallback in leaders else leaders[0]
+
+
+def _by_word(words: Callable[[Lexicon], Iterable[str]]) -> dict[str, tuple[str, ...]]:
+    """Each word of the lexicons → the language of every lexicon that lists it (each language has one lexicon)."""
+    found: dict[str, list[str]] = {}
+    for lex in LEXICONS:
+        for word in dict.fromkeys(words(lex)):
+            found.setdefault(word, []).append(lex.language)
+    return {word: tuple(languages) for word, languages in found.items()}
+
+
+_BY_STOPWORD = _by_word(lambda lex: lex.stopwords)
+_BY_LINK_PHRASE = _by_word(lambda lex: lex.link_phrases)
+_BY_LABEL = _by_word(lambda lex: lex.labels)
 
 
 def _url(value: tuple[int, str], where: str, base: str | None = None, context: str = "front matter") -> str:
