@@ -23,7 +23,6 @@ import errno
 import hashlib
 import logging
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -75,28 +74,32 @@ class Writer:
         """
         staged: dict[str, Path] = {}
         hashes: dict[str, str] = {}
-        cleaned: set[Path] = set()
+        present: dict[Path, set[str]] = {}  # directory → the names in it when the build began writing there
         target = out
         try:
             for name, data in documents:
                 target = out / name
-                if target.parent not in cleaned:
-                    self._prepare(target.parent)
-                    cleaned.add(target.parent)
+                names = present.get(target.parent)
+                if names is None:
+                    names = present[target.parent] = self._prepare(target.parent)
                 hashes[name] = hashlib.sha256(data).hexdigest()
-                if _current(target) == data:
+                if target.name in names and _current(target) == data:
                     continue
+                if name in staged:  # given twice: the later bytes win
+                    staged.pop(name).unlink()
                 staged[name] = _stage(target, data)
                 try:
                     verify(name, data)
                 except Exception as exc:  # any verifier failure blocks publication
                     raise PublishError(target, f"failed verification: {exc}") from exc
             target = out
+            written = sorted(staged)
             _sync(out, staged.values())
             for name in sorted(staged, key=publish_order):
                 target = out / name
                 self.replace(staged[name], target)
-            for directory in {(out / name).parent for name in staged}:
+                del staged[name]  # renamed: nothing left to remove
+            for directory in {(out / name).parent for name in written}:
                 target = directory
                 _fsync_dir(directory)
             files = {name: _record(out / name, sha) for name, sha in hashes.items()}
@@ -106,7 +109,7 @@ class Writer:
             for temp in staged.values():
                 with suppress(FileNotFoundError):
                     temp.unlink()
-        return Outcome(sorted(staged), files)
+        return Outcome(written, files)
 
     def replace(self, temp: Path, target: Path) -> None:
         """Rename one staged file into place (atomic: a reader sees the old file or the new one)."""
@@ -127,12 +130,13 @@ class Writer:
             removed.append(name)
         return removed
 
-    def _prepare(self, directory: Path) -> None:
+    def _prepare(self, directory: Path) -> set[str]:
+        """Create ``directory`` if need be and remove stale temporary files from it; the names left in it."""
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise PublishError(directory, f"cannot create the directory: {exc.strerror}") from None
-        _remove_stale_temporaries(directory)
+        return _remove_stale_temporaries(directory)
 
 
 def publish(out: Path, documents: Iterable[tuple[str, bytes]], verify: Verifier) -> list[str]:
@@ -150,13 +154,17 @@ def _record(path: Path, sha: str) -> FileRecord:
     return FileRecord(info.st_size, info.st_mtime_ns, sha)
 
 
-def _remove_stale_temporaries(directory: Path) -> None:
-    """Delete temporary files a killed build left behind (the caller holds the build lock)."""
+def _remove_stale_temporaries(directory: Path) -> set[str]:
+    """Delete temporary files a killed build left behind (the caller holds the build lock); the other names."""
+    names = set()
     with os.scandir(directory) as entries:
         for entry in entries:
             if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file():
                 with suppress(FileNotFoundError):
                     Path(entry.path).unlink()
+            else:
+                names.add(entry.name)
+    return names
 
 
 def _current(path: Path) -> bytes | None:
@@ -166,16 +174,30 @@ def _current(path: Path) -> bytes | None:
         return None
 
 
+#: How a staged file is opened: a new file only, never through a symbolic link, not inherited by a child.
+_STAGE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
 def _stage(target: Path, data: bytes) -> Path:
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    """``data`` in ``.<name>.tmp`` beside ``target``, mode 0644 whatever the umask.
+
+    One name per target is enough: the caller holds the build lock, and the
+    stale temporary files of a killed build were removed (:meth:`Writer._prepare`).
+    Bare ``os`` calls: a cold build stages one file per article.
+    """
+    temp = target.with_name(f".{target.name}.tmp")
+    fd = os.open(temp, _STAGE_FLAGS, 0o644)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        Path(temp).chmod(0o644)  # mkstemp creates 0600: a web server could not read it
+        os.fchmod(fd, 0o644)  # the umask may have taken bits away: a web server must read it
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        os.close(fd)
+        temp.unlink(missing_ok=True)
         raise
-    return Path(temp)
+    os.close(fd)
+    return temp
 
 
 #: From this many staged files on, one syncfs of the file system is cheaper than one fsync each.
