@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -176,3 +177,57 @@ def test_an_article_url_pattern_that_cannot_be_an_address_is_refused(tmp_path: P
     (tmp_path / "seedfeed.toml").write_text(f'[site]\narticle_url = "{pattern}"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"site\.article_url"):
         load_config(cwd=tmp_path)
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_article_pages_rendered_in_worker_processes_are_the_pages_one_process_renders(
+    tmp_path: Path, make_config, monkeypatch
+) -> None:
+    import seedfeed.build.documents as documents
+    import seedfeed.build.workers as workers
+
+    count = documents.PARALLEL_ARTICLES_FROM + 3  # every batch in a worker, and a short last one
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for n in range(count):
+        cites = f"Ne spreglejte…\nČlanek {n - 1}\nPovzetek.\n" if n else ""
+        (seeds / f"2024-01-01-clanek-{n:04d}.txt").write_text(f"Članek {n}\nBesedilo {n}.\n{cites}", encoding="utf-8")
+    alone, spread = tmp_path / "alone", tmp_path / "spread"
+    with monkeypatch.context() as patched:
+        patched.setattr(documents, "workers", lambda: 1)
+        patched.setattr(workers, "workers", lambda: 1)
+        config = make_config(seeds)
+        report = build(replace(config, out=alone, state=tmp_path / "alone.sqlite3"), now=NOW)
+    monkeypatch.setattr(documents, "workers", lambda: 2)  # also on a one-core machine
+    monkeypatch.setattr(workers, "workers", lambda: 2)
+    assert build(replace(config, out=spread, state=tmp_path / "spread.sqlite3"), now=NOW).written == report.written
+    pages = sorted(name for name in report.written if name.startswith("articles/"))
+    assert len(pages) == count
+    assert _tree(spread) == _tree(alone)
+    links = {a.text: a.get("href") for a in _page(spread, "articles/2024-01-01-clanek-0007.html").iter("{*}a")}
+    assert links["Članek 6"] == "https://example.org/feeds/articles/2024-01-01-clanek-0006.html"  # a worker resolves
+
+
+def test_an_article_page_that_fails_in_a_worker_names_its_article(site_dir, make_config, monkeypatch) -> None:
+    from seedfeed.build.documents import ArticleTask, Failure, render_articles
+    from seedfeed.store.state import State
+
+    config = make_config(site_dir)
+    build(config, now=NOW)
+    with State(config.state, readonly=True) as state:
+        slugs = tuple(sorted(state.slugs()))
+    site = replace(config.site, language="sl")
+    paged, made = render_articles(ArticleTask(config.state, site, config.seeds, slugs))  # type: ignore[misc]
+    assert paged == ["2023-09-13-kim", "2024-10-01-tramvaj"]  # the third gives its own URL
+    for name, data in made:
+        assert data == (config.out / name).read_bytes(), name
+
+    def refuse(name: str, data: bytes) -> None:
+        raise ValueError("no canonical link")
+
+    monkeypatch.setattr("seedfeed.feeds.article.verify_article_page", refuse)
+    failure = render_articles(ArticleTask(config.state, site, config.seeds, slugs))
+    assert failure == Failure("2023-09-13-kim", "rendering or verification failed: ValueError('no canonical link')")

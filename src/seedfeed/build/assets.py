@@ -14,6 +14,7 @@ from ..errors import PublishError, SeedfeedError
 from ..feeds.face import faces
 from ..feeds.names import asset_name
 from ..model import Article, Site
+from .unpublishable import Unpublishable
 
 Document = tuple[str, bytes]  # (file name, bytes), as build.documents yields them
 
@@ -26,7 +27,6 @@ def asset(article: Article, seeds: Path, site: Site) -> list[Document]:
     if image is None or image.file is None or image.source is None:
         return []
     from ..ingest.images import read_image
-    from .documents import Unpublishable  # documents imports this module
 
     try:
         local = read_image(seeds, image.source, site.limits.image_bytes, seeds / image.source)

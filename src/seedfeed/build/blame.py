@@ -19,8 +19,9 @@ from ..plan.plan import Unit
 from ..store.publish import FileRecord
 from ..store.state import State
 from .changes import reject
-from .documents import Unpublishable, publish_units, verify_document
+from .documents import publish_units, verify_document
 from .run import Run
+from .unpublishable import Unpublishable
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,7 @@ from ..store.publish import Outcome
 from ..store.state import State
 from .assets import Document, asset, face_files
 from .run import Run
+from .unpublishable import Unpublishable
 from .workers import in_workers, workers
 
 log = logging.getLogger(__name__)
@@ -58,19 +59,12 @@ log = logging.getLogger(__name__)
 PARALLEL_PAGES_FROM = 16
 #: Fragments kept for reuse within a build: the subscription and topic feeds share their newest entries.
 FRAGMENTS_KEPT = 1024
-#: Article pages whose articles are read from the state in one query.
-ARTICLE_BATCH = 500
+#: Article pages whose articles are read from the state in one query; in a worker process, one task.
+ARTICLE_BATCH = 250
+#: From this many article pages to render on, they are rendered and verified in worker processes.
+PARALLEL_ARTICLES_FROM = 2 * ARTICLE_BATCH
 #: The documents of one archive page: its document in every format, and the browser view of each.
 PAGE_DOCUMENTS = 2 * len(FORMATS)
-
-
-class Unpublishable(Exception):
-    """A document failed to render or verify; ``articles`` are those it holds."""
-
-    def __init__(self, articles: list[Article], reason: str) -> None:
-        super().__init__(reason)
-        self.articles = articles
-        self.reason = reason
 
 
 class Links:
@@ -153,20 +147,29 @@ class Producers:
 
     def articles(self) -> Iterator[Document]:
         """The local image of each article of the units, and the page of each that links to one (that gives
-        no URL of its own)."""
-        from ..feeds.article import render_article
-
-        for start in range(0, len(self.slugs), ARTICLE_BATCH):
-            stored = self.state.articles(self.slugs[start : start + ARTICLE_BATCH])
-            for article in self.links.resolve(stored.values()):
-                self.current[:] = [article]
-                yield from asset(article, self.run.config.seeds, self.site)
-                if has_page(article, self.site):
+        no URL of its own), verified: in worker processes when there are many."""
+        batches = [
+            tuple(self.slugs[start : start + ARTICLE_BATCH]) for start in range(0, len(self.slugs), ARTICLE_BATCH)
+        ]
+        seeds = self.run.config.seeds
+        if len(self.slugs) < PARALLEL_ARTICLES_FROM or workers() < 2:
+            for batch in batches:
+                for article in self.links.resolve(self.state.articles(batch).values()):
                     self.current[:] = [article]
-                    self.paged.add(article.slug)
-                    language = self.site.language or article.language
-                    yield article_page(article.slug), render_article(article, self.site, language)
-        self.current.clear()
+                    documents, paged = article_documents(article, seeds, self.site)
+                    if paged:
+                        self.paged.add(article.slug)
+                    yield from documents
+            self.current.clear()
+            return
+        # Each worker reads its batch's articles from the state itself (committed before publishing).
+        tasks = (ArticleTask(self.run.config.state, self.site, seeds, batch) for batch in batches)
+        with closing(in_workers(render_articles, tasks)) as results:  # the pool ends here, even on a failure
+            for _, result in results:
+                if isinstance(result, Failure):
+                    raise Unpublishable(self.links.resolve(self.state.articles([result.slug]).values()), result.reason)
+                self.paged.update(result[0])
+                yield from result[1]
 
     def archive(self) -> Iterator[Document]:
         """The archive pages of the units, in every format, and their views: in worker processes when there
@@ -286,6 +289,21 @@ def publish_units(run: Run, state: State, units: Set[Unit]) -> Done:
     return Done(outcome, gone, dropped)
 
 
+def article_documents(article: Article, seeds: Path, site: Site) -> tuple[list[Document], bool]:
+    """(the article's local image and its page, verified; whether it has a page): what publishing one article
+    adds besides its entries. Raises :class:`Unpublishable` for an image changed since it was loaded."""
+    from ..feeds.article import render_article, verify_article_page
+
+    documents = asset(article, seeds, site)
+    if not has_page(article, site):
+        return documents, False
+    name = article_page(article.slug)
+    page = render_article(article, site, site.language or article.language)
+    verify_article_page(name, page)
+    documents.append((name, page))
+    return documents, True
+
+
 def verify_document(name: str, data: bytes) -> None:
     """The format's verifier (deep for the subscription documents), the article pages' checks, else the
     discovery documents' checks."""
@@ -311,6 +329,8 @@ def _verify_staged(name: str, data: bytes) -> None:
         return  # archive pages and topic feeds: verified as they were assembled (feeds.entry.Documents)
     if archive_number(name) is not None:
         return  # an archive page's JSON Feed and views: verified as they were made (page_extras)
+    if article_of(name) is not None:
+        return  # verified as it was made (article_documents)
     verify_document(name, data)
 
 
@@ -367,15 +387,57 @@ class PageTask:
 _worker_links: tuple[Path, Links] | None = None  # a worker's read-only state and the links it has looked up
 
 
+def _links(state: Path, pattern: str | None) -> Links:
+    """In a worker: the links of the state at ``state``, kept from one task to the next of a build."""
+    global _worker_links
+    if _worker_links is None or _worker_links[0] != state or _worker_links[1].pattern != pattern:
+        _worker_links = (state, Links(State(state, readonly=True), pattern))
+    return _worker_links[1]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleTask:
+    """Some article pages for a worker: where the state is, the settings, the seeds directory, the slugs."""
+
+    state: Path
+    site: Site
+    seeds: Path
+    slugs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """Why a worker could not publish the article ``slug``."""
+
+    slug: str
+    reason: str
+
+
+def render_articles(task: ArticleTask) -> tuple[list[str], list[Document]] | Failure:
+    """In a worker: (the slugs that have a page, the images and pages of ``task``'s articles, verified); or the
+    first article that failed, and why."""
+    links = _links(task.state, task.site.related_url)
+    paged: list[str] = []
+    documents: list[Document] = []
+    for article in links.resolve(links.state.articles(task.slugs).values()):
+        try:
+            made, has = article_documents(article, task.seeds, task.site)
+        except Unpublishable as failure:
+            return Failure(article.slug, failure.reason)
+        except Exception as exc:  # reported in the build, which finds the article responsible
+            return Failure(article.slug, f"rendering or verification failed: {exc!r}")
+        documents += made
+        if has:
+            paged.append(article.slug)
+    return paged, documents
+
+
 def render_page(task: PageTask) -> tuple[int, list[Document]] | str:
     """In a worker: (entries, every document of an archive page and their views) rendered and verified; or why
     not."""
-    global _worker_links
     from ..feeds.entry import Documents
 
-    if _worker_links is None or _worker_links[0] != task.state:
-        _worker_links = (task.state, Links(State(task.state, readonly=True), task.site.related_url))
-    links = _worker_links[1]
+    links = _links(task.state, task.site.related_url)
     try:  # rendering verifies (feeds.entry.Documents)
         assert task.page.number is not None
         articles = links.resolve(links.state.page_articles(task.page.number))

@@ -27,7 +27,7 @@ _R = TypeVar("_R")
 #: From this many seeds to read on, parsing is spread over the machine's cores.
 PARALLEL_FROM = 500
 #: What the fork server imports once, so that each worker starts with it.
-PRELOAD = ["seedfeed.ingest.load", "seedfeed.build.documents", "seedfeed.feeds.entry"]
+PRELOAD = ["seedfeed.ingest.load", "seedfeed.build.documents", "seedfeed.feeds.entry", "seedfeed.feeds.article"]
 
 
 def load_all(tasks: list[Task]) -> Generator[Loaded, None, None]:
