@@ -33,8 +33,9 @@ STAGES = (
     ("seedfeed.feeds.html", "render_view", "browser views"),
     ("seedfeed.feeds.article", "render_article", "article pages"),
     ("seedfeed.feeds.article", "verify_article_page", "verify article pages"),
+    ("seedfeed.build.render", "verify_document", "verify views, index (rest of staging checks)"),
     ("seedfeed.build.documents", "verify_document", "verify views, index (rest of staging checks)"),
-    ("seedfeed.build.documents", "Links.resolve", "read articles from the state, resolve links"),
+    ("seedfeed.build.render", "Links.resolve", "read articles from the state, resolve links"),
     ("seedfeed.store.publish", "_stage", "stage files (mkstemp, write)"),
     ("seedfeed.build.changes", "record", "record: state rows, dates, pages"),
 )

@@ -212,7 +212,7 @@ def test_article_pages_rendered_in_worker_processes_are_the_pages_one_process_re
 
 
 def test_an_article_page_that_fails_in_a_worker_names_its_article(site_dir, make_config, monkeypatch) -> None:
-    from seedfeed.build.documents import ArticleTask, Failure, render_articles
+    from seedfeed.build.render import ArticleTask, Failure, render_articles
     from seedfeed.store.state import State
 
     config = make_config(site_dir)

@@ -12,7 +12,7 @@ import pytest
 from lxml import etree, html
 
 from seedfeed.build import build
-from seedfeed.build.documents import PageTask, render_page
+from seedfeed.build.render import PageTask, render_page
 from seedfeed.feeds.jsonfeed import verify_json_feed
 from seedfeed.feeds.names import view_name
 from seedfeed.plan.archive import archive_page

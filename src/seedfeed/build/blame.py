@@ -19,7 +19,8 @@ from ..plan.plan import Unit
 from ..store.publish import FileRecord
 from ..store.state import State
 from .changes import reject
-from .documents import publish_units, verify_document
+from .documents import publish_units
+from .render import verify_document
 from .run import Run
 from .unpublishable import Unpublishable
 

@@ -102,11 +102,10 @@ def record(
     recorder.changes.affected |= {Unit.topic(kind, key) for kind, key in state.topics_of(names)}
     recorder.changes.read = len(names)
     seeds = run.config.seeds
-    tasks = [
-        Task(seeds / name, files[name][0], run.config.site, _reusable_sha(rows.get(name), fresh)) for name in names
-    ]
-    loading = load_all(tasks)
-    results = bar(loading, total=len(tasks), label="seeds read", enabled=run.progress)
+    site = run.config.site
+    tasks = (Task(seeds / name, files[name][0], site, _reusable_sha(rows.get(name), fresh)) for name in names)
+    loading = load_all(tasks, len(names))
+    results = bar(loading, total=len(names), label="seeds read", enabled=run.progress)
     with closing(loading):  # the worker pool ends here, even if recording a result fails
         for batch in _batches(zip(names, results, strict=True), BATCH):
             recorder.take(batch, files)

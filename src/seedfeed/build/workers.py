@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import os
 from collections import deque
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,26 +27,65 @@ _R = TypeVar("_R")
 
 #: From this many seeds to read on, parsing is spread over the machine's cores.
 PARALLEL_FROM = 500
+#: Seeds a worker loads per task.
+CHUNK = 64
 #: What the fork server imports once, so that each worker starts with it.
-PRELOAD = ["seedfeed.ingest.load", "seedfeed.build.documents", "seedfeed.feeds.entry", "seedfeed.feeds.article"]
+PRELOAD = ["seedfeed.ingest.load", "seedfeed.build.render", "seedfeed.feeds.entry", "seedfeed.feeds.article"]
 
 
-def load_all(tasks: list[Task]) -> Generator[Loaded, None, None]:
-    """:func:`~seedfeed.ingest.load.load` over ``tasks``, in order; in worker processes when there are many."""
-    if len(tasks) < PARALLEL_FROM or workers() < 2:
-        yield from map(load, tasks)
+def load_all(
+    tasks: Iterable[Task], count: int, function: Callable[[Task], Loaded] = load
+) -> Generator[Loaded, None, None]:
+    """``function`` (:func:`~seedfeed.ingest.load.load`) over the ``count`` ``tasks``, in order; in worker
+    processes when there are many.
+
+    Tasks go to the workers :data:`CHUNK` at a time, at most a few chunks per
+    worker ahead of the results taken: memory holds a window of articles,
+    never the corpus, however far the workers run ahead of the build. If a
+    worker dies (the OOM killer, an operator), the seeds not yet loaded are
+    loaded in this process.
+    """
+    if count < PARALLEL_FROM or workers() < 2:
+        yield from map(function, tasks)
         return
     from concurrent.futures.process import BrokenProcessPool
 
+    chunks = _chunks(tasks, CHUNK)
+    pending: deque[tuple[list[Task], Any]] = deque()
+    executor = pool()
     done = 0
     try:
-        with pool() as executor:
-            for loaded in executor.map(load, tasks, chunksize=64):
-                yield loaded
-                done += 1
-    except BrokenProcessPool:  # a worker was killed (the OOM killer, an operator): finish here
-        log.warning("a parsing worker died; parsing the other %d seeds in this process", len(tasks) - done)
-        yield from map(load, tasks[done:])
+        try:
+            for chunk in chunks:
+                pending.append((chunk, executor.submit(_load_chunk, function, chunk)))
+                if len(pending) >= 3 * workers():
+                    loaded = pending[0][1].result()
+                    pending.popleft()
+                    done += len(loaded)
+                    yield from loaded
+            while pending:
+                loaded = pending[0][1].result()
+                pending.popleft()
+                done += len(loaded)
+                yield from loaded
+        except BrokenProcessPool:
+            log.warning("a parsing worker died; parsing the other %d seeds in this process", count - done)
+            for chunk, _ in pending:
+                yield from map(function, chunk)
+            for chunk in chunks:
+                yield from map(function, chunk)
+    finally:  # also when the consumer stops early: no task left running, no pool left to the collector
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _load_chunk(function: Callable[[Task], Loaded], tasks: list[Task]) -> list[Loaded]:
+    return [function(task) for task in tasks]
+
+
+def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def workers() -> int:

@@ -72,7 +72,7 @@ class Writer:
         a reader, or a build killed at any rename, never meets a link to a
         file that is not there yet.
         """
-        staged: dict[str, Path] = {}
+        staged: dict[str, str] = {}  # name → its temporary file (strings: a cold build stages 100,000)
         hashes: dict[str, str] = {}
         present: dict[Path, set[str]] = {}  # directory → the names in it when the build began writing there
         target = out
@@ -86,7 +86,7 @@ class Writer:
                 if target.name in names and _current(target) == data:
                     continue
                 if name in staged:  # given twice: the later bytes win
-                    staged.pop(name).unlink()
+                    Path(staged.pop(name)).unlink()
                 staged[name] = _stage(target, data)
                 try:
                     verify(name, data)
@@ -97,7 +97,7 @@ class Writer:
             _sync(out, staged.values())
             for name in sorted(staged, key=publish_order):
                 target = out / name
-                self.replace(staged[name], target)
+                self.replace(Path(staged[name]), target)
                 del staged[name]  # renamed: nothing left to remove
             for directory in {(out / name).parent for name in written}:
                 target = directory
@@ -107,8 +107,7 @@ class Writer:
             raise PublishError(target, f"cannot write: {exc.strerror or exc}") from None
         finally:
             for temp in staged.values():
-                with suppress(FileNotFoundError):
-                    temp.unlink()
+                Path(temp).unlink(missing_ok=True)
         return Outcome(written, files)
 
     def replace(self, temp: Path, target: Path) -> None:
@@ -178,14 +177,14 @@ def _current(path: Path) -> bytes | None:
 _STAGE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def _stage(target: Path, data: bytes) -> Path:
+def _stage(target: Path, data: bytes) -> str:
     """``data`` in ``.<name>.tmp`` beside ``target``, mode 0644 whatever the umask.
 
     One name per target is enough: the caller holds the build lock, and the
     stale temporary files of a killed build were removed (:meth:`Writer._prepare`).
     Bare ``os`` calls: a cold build stages one file per article.
     """
-    temp = target.with_name(f".{target.name}.tmp")
+    temp = f"{target.parent}{os.sep}.{target.name}.tmp"
     fd = os.open(temp, _STAGE_FLAGS, 0o644)
     try:
         os.fchmod(fd, 0o644)  # the umask may have taken bits away: a web server must read it
@@ -194,7 +193,7 @@ def _stage(target: Path, data: bytes) -> Path:
             view = view[os.write(fd, view) :]
     except BaseException:
         os.close(fd)
-        temp.unlink(missing_ok=True)
+        Path(temp).unlink(missing_ok=True)
         raise
     os.close(fd)
     return temp
@@ -204,7 +203,7 @@ def _stage(target: Path, data: bytes) -> Path:
 SYNCFS_FROM = 8
 
 
-def _sync(out: Path, temps: Iterable[Path]) -> None:
+def _sync(out: Path, temps: Iterable[str]) -> None:
     """Make the staged files durable before any of them is renamed into place."""
     temps = list(temps)
     if len(temps) >= SYNCFS_FROM and _syncfs(out):
