@@ -197,13 +197,15 @@ class Producers:
     def views(self, articles: list[Article], unit: str | None, title: str) -> Iterator[Document]:
         """The browser view of each format's document of ``unit`` (the subscription feeds when ``None``)."""
         from ..feeds.atomrss import feed_language
-        from ..feeds.html import render_view
+        from ..feeds.html import render_view, view_entries
 
         language = feed_language(articles, self.site)
+        entries = view_entries(articles, self.site, language)  # the same in every format's view
         for fmt in FORMATS if unit is None else PAGED:
             name = fmt.document(unit)
             older = chain(fmt, None, self.newest)[0] if unit is None else None
-            yield view_name(name), render_view(articles, self.site, language, name, fmt.media_type, title, older=older)
+            view = render_view(articles, self.site, language, name, fmt.media_type, title, older=older, entries=entries)
+            yield view_name(name), view
 
     def discovery(self) -> Iterator[Document]:
         """The index page and the OPML."""

@@ -95,7 +95,7 @@ def page_extras(articles: list[Article], site: Site, page: Page, newest: int | N
     """Archive ``page`` in the formats not rendered from fragments (JSON Feed), and the browser view of each
     of its documents, verified."""
     from ..feeds.atomrss import feed_language
-    from ..feeds.html import archive_title, render_view
+    from ..feeds.html import archive_title, render_view, view_entries
 
     number = page.number
     assert number is not None
@@ -104,10 +104,13 @@ def page_extras(articles: list[Article], site: Site, page: Page, newest: int | N
         (fmt.page(number), fmt.render(articles, site, language, page)) for fmt in FORMATS if fmt.render is not None
     ]
     title = archive_title(site, language, number)
+    entries = view_entries(articles, site, language)  # the same in every format's view
     for fmt in FORMATS:
         name = fmt.page(number)
         older, newer = chain(fmt, number, newest)
-        view = render_view(articles, site, language, name, fmt.media_type, title, older=older, newer=newer)
+        view = render_view(
+            articles, site, language, name, fmt.media_type, title, older=older, newer=newer, entries=entries
+        )
         documents.append((view_name(name), view))
     for name, data in documents:
         verify_document(name, data)

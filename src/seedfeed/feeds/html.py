@@ -100,17 +100,21 @@ def render_view(
     *,
     older: str | None = None,
     newer: str | None = None,
+    entries: str | None = None,
 ) -> bytes:
     """The browser view of the feed ``document`` (a file name under ``feeds/``) holding ``articles``.
 
     ``older`` and ``newer`` name the views (file names under ``feeds/``) its
     "older stories" and "newer stories" links lead to; the links are
-    relative, so the pages work wherever the output is served.
+    relative, so the pages work wherever the output is served. ``entries`` is
+    :func:`view_entries` of the articles, when the caller has it already (the
+    views of one page's formats show the same entries).
     """
     lexicon = lexicon_for(language)
     address = f"{site.feeds_url}{document}"
     up = "../" * document.count("/")
-    entries = "".join(_entry(a, site, language, lexicon) for a in articles)
+    if entries is None:
+        entries = view_entries(articles, site, language)
     links = "".join(
         f'<a class="{rel}" href="{escape(up + target)}">{escape(lexicon.view[rel])}</a>\n'
         for rel, target in (("newer", newer), ("older", older))
@@ -129,6 +133,12 @@ def render_view(
         f"</header>\n<main>\n{entries}</main>\n{nav}</body>\n</html>\n"
     )
     return page.encode("utf-8")
+
+
+def view_entries(articles: Sequence[Article], site: Site, language: str) -> str:
+    """The HTML of ``articles`` as a view of a document in ``language`` shows them."""
+    lexicon = lexicon_for(language)
+    return "".join(_entry(a, site, language, lexicon) for a in articles)
 
 
 def _entry(article: Article, site: Site, language: str, lexicon: Lexicon) -> str:

@@ -283,7 +283,7 @@ def _check_confined(fd: int, path: Path) -> None:
         target = os.readlink(f"{_PROC_FD}/{fd}")  # noqa: PTH115 -- strings, not Paths: one per seed a build reads
     except OSError:  # no /proc: the scan's check of the link is the one that holds
         return
-    if os.path.dirname(target) != _real_dir(str(path.parent)):  # noqa: PTH120 -- as above
+    if os.path.dirname(target) != _real_dir(str(path.parent.absolute())):  # noqa: PTH120 -- as above
         raise SeedError(path, f"symlink to {target}, outside the seeds directory: not read")
 
 

@@ -23,7 +23,7 @@ import errno
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
@@ -72,7 +72,7 @@ class Writer:
         a reader, or a build killed at any rename, never meets a link to a
         file that is not there yet.
         """
-        staged: dict[str, str] = {}  # name → its temporary file (strings: a cold build stages 100,000)
+        staged: set[str] = set()  # the names staged, each in its temporary file (:func:`temporary`)
         hashes: dict[str, str] = {}
         present: dict[Path, set[str]] = {}  # directory → the names in it when the build began writing there
         target = out
@@ -86,28 +86,30 @@ class Writer:
                 if target.name in names and _current(target) == data:
                     continue
                 if name in staged:  # given twice: the later bytes win
-                    Path(staged.pop(name)).unlink()
-                staged[name] = _stage(target, data)
+                    temporary(target).unlink()
+                _stage(target, data)
+                staged.add(name)
                 try:
                     verify(name, data)
                 except Exception as exc:  # any verifier failure blocks publication
                     raise PublishError(target, f"failed verification: {exc}") from exc
             target = out
             written = sorted(staged)
-            _sync(out, staged.values())
-            for name in sorted(staged, key=publish_order):
+            _sync(out, written)
+            for name in sorted(written, key=publish_order):
                 target = out / name
-                self.replace(Path(staged[name]), target)
-                del staged[name]  # renamed: nothing left to remove
+                self.replace(temporary(target), target)
+                staged.discard(name)  # renamed: nothing left to remove
             for directory in {(out / name).parent for name in written}:
                 target = directory
                 _fsync_dir(directory)
-            files = {name: _record(out / name, sha) for name, sha in hashes.items()}
+            # One dictionary at a time: a cold build publishes 100,000 files.
+            files = {name: _record(out / name, hashes.pop(name)) for name in list(hashes)}
         except OSError as exc:
             raise PublishError(target, f"cannot write: {exc.strerror or exc}") from None
         finally:
-            for temp in staged.values():
-                Path(temp).unlink(missing_ok=True)
+            for name in staged:
+                temporary(out / name).unlink(missing_ok=True)
         return Outcome(written, files)
 
     def replace(self, temp: Path, target: Path) -> None:
@@ -177,14 +179,19 @@ def _current(path: Path) -> bytes | None:
 _STAGE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def _stage(target: Path, data: bytes) -> str:
-    """``data`` in ``.<name>.tmp`` beside ``target``, mode 0644 whatever the umask.
+def temporary(target: Path) -> Path:
+    """Where ``target``'s new bytes are staged: ``.<name>.tmp`` beside it."""
+    return target.with_name(f".{target.name}.tmp")
+
+
+def _stage(target: Path, data: bytes) -> None:
+    """``data`` in ``target``'s temporary file, mode 0644 whatever the umask.
 
     One name per target is enough: the caller holds the build lock, and the
     stale temporary files of a killed build were removed (:meth:`Writer._prepare`).
     Bare ``os`` calls: a cold build stages one file per article.
     """
-    temp = f"{target.parent}{os.sep}.{target.name}.tmp"
+    temp = temporary(target)
     fd = os.open(temp, _STAGE_FLAGS, 0o644)
     try:
         os.fchmod(fd, 0o644)  # the umask may have taken bits away: a web server must read it
@@ -196,22 +203,20 @@ def _stage(target: Path, data: bytes) -> str:
         Path(temp).unlink(missing_ok=True)
         raise
     os.close(fd)
-    return temp
 
 
 #: From this many staged files on, one syncfs of the file system is cheaper than one fsync each.
 SYNCFS_FROM = 8
 
 
-def _sync(out: Path, temps: Iterable[str]) -> None:
-    """Make the staged files durable before any of them is renamed into place."""
-    temps = list(temps)
-    if len(temps) >= SYNCFS_FROM and _syncfs(out):
-        log.debug("%d staged files made durable with one syncfs", len(temps))
+def _sync(out: Path, names: Sequence[str]) -> None:
+    """Make the staged files of ``names`` durable before any of them is renamed into place."""
+    if len(names) >= SYNCFS_FROM and _syncfs(out):
+        log.debug("%d staged files made durable with one syncfs", len(names))
         return
-    log.debug("%d staged files made durable with one fsync each", len(temps))
-    for temp in temps:
-        fd = os.open(temp, os.O_RDONLY)
+    log.debug("%d staged files made durable with one fsync each", len(names))
+    for name in names:
+        fd = os.open(temporary(out / name), os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
