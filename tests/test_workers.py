@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from seedfeed.build import workers
-from seedfeed.build.workers import CHUNK, PARALLEL_FROM, load_all
+from seedfeed.build.workers import CHUNK, WINDOW, load_all
 from seedfeed.ingest.load import Loaded, Task, load
 from seedfeed.model import Site
 
-COUNT = PARALLEL_FROM + 2 * CHUNK + 5
+COUNT = (WINDOW + 2) * CHUNK + 5  # more than the window
 
 
 def _die_at_the_third(task: Task) -> Loaded:
@@ -52,7 +52,7 @@ def test_only_a_window_of_seeds_is_handed_out_ahead_of_the_build(tasks) -> None:
 
     loading = load_all(counted(), len(tasks))
     next(loading)
-    assert handed <= (3 * 2 + 1) * CHUNK  # a few chunks per worker, not the corpus
+    assert handed <= (WINDOW + 1) * CHUNK  # a window of chunks, not the corpus
     assert len(list(loading)) == len(tasks) - 1
     assert handed == len(tasks)
 

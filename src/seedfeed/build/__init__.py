@@ -140,15 +140,17 @@ def _build(run: Run, changed: Collection[str] | None) -> Report:
     quiet = digest is not None and not listing.rejected and not images
     if quiet and digest is not None and (last := unchanged(run.config, digest)) is not None:
         log.debug("no seed file changed since the last build: nothing read, rendered or written")
-        return _report(run, listing, last.articles)
+        return _report(run, _seeds(listing), listing.rejected, last.articles)
     with State(run.config.state) as state:
         ledger = state.ledger()
         work = _plan(state, listing, ledger.settings == settings, images)
         changes = _load(run, state, listing, work)
+        seeds, unlisted = _seeds(listing), listing.rejected
         current = Ledger(settings, rendered=rendering, out=output(run.config))
         owed = _owe(run, state, ledger, work, changes, current)
+        del listing, work  # at 100,000 seeds, tens of MB not to hold while publishing
         published = _publish(run, state, owed)
-        rejected = (*listing.rejected, *changes.rejected, *published.rejected)
+        rejected = (*unlisted, *changes.rejected, *published.rejected)
         # A build with rejected seeds records no scan digest: they are reported again next time.
         owing = state.ledger()  # as _owe left it: publishing makes no archive page
         done = replace(
@@ -160,7 +162,7 @@ def _build(run: Run, changed: Collection[str] | None) -> Report:
         )
         state.set_ledger(done)
         state.commit()
-    return _report(run, listing, done.articles, changes, published)
+    return _report(run, seeds, unlisted, done.articles, changes, published)
 
 
 def _plan(state: State, listing: Scan, settings_unchanged: bool, images: frozenset[str]) -> Plan:
@@ -272,19 +274,27 @@ def _publish(run: Run, state: State, owed: frozenset[Unit] | None) -> Published:
         log.debug("no article changed: nothing rendered, nothing written")
         return Published()
     published = publish_guarded(run, state, (owed or frozenset()) | units)
-    records = {name: (r.size, r.mtime_ns, r.sha256) for name, r in published.files.items()}
-    state.record_published(records, published.dropped)
+    state.record_published(published.files, published.dropped)
     return published
 
 
+def _seeds(listing: Scan) -> int:
+    """How many seed files the listing found, rejected ones included."""
+    return len(listing.files) + len(listing.rejected)
+
+
 def _report(
-    run: Run, listing: Scan, articles: int, changes: Changes | None = None, published: Published | None = None
+    run: Run,
+    seeds: int,
+    unlisted: tuple[SeedError, ...],
+    articles: int,
+    changes: Changes | None = None,
+    published: Published | None = None,
 ) -> Report:
     """The report of a build; without ``changes`` and ``published``, of one that took the fast path."""
-    seeds = len(listing.files) + len(listing.rejected)
     entries = min(articles, run.config.site.limit)
     if changes is None or published is None:
-        return Report(seeds, articles, entries, new=0, changed=0, removed=0, rejected=listing.rejected, written=())
+        return Report(seeds, articles, entries, new=0, changed=0, removed=0, rejected=unlisted, written=())
     return Report(
         seeds=seeds,
         articles=articles,
@@ -292,7 +302,7 @@ def _report(
         new=changes.new,
         changed=changes.changed,
         removed=changes.removed,
-        rejected=(*listing.rejected, *changes.rejected, *published.rejected),
+        rejected=(*unlisted, *changes.rejected, *published.rejected),
         written=published.written,
         deleted=published.deleted,
         read=changes.read,

@@ -16,7 +16,7 @@ from ..errors import PublishError, SeedError
 from ..feeds import FORMATS
 from ..model import Article, Site
 from ..plan.plan import Unit
-from ..store.publish import FileRecord
+from ..store.rows import FileRecord
 from ..store.state import State
 from .changes import reject
 from .documents import publish_units

@@ -39,7 +39,7 @@ _T = TypeVar("_T")
 
 #: Rows written per statement, and results recorded per batch: large enough to amortise SQLite's
 #: per-statement cost, small enough that memory holds a batch of rows, not the corpus.
-BATCH = 1000
+BATCH = 500
 
 Topics = list[tuple[str, str, str]]  # (kind, key, label) of each topic feed an article is in
 

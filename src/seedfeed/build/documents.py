@@ -101,7 +101,7 @@ class Producers:
         self.links = Links(state, self.site.related_url)
         self.current: list[Article] = []
         self.slugs = sorted(u.slug for u in units if u.slug is not None)
-        self.paged: set[str] = set()  # the slugs whose article page this build published
+        self.unpaged: set[str] = set()  # the slugs of the units whose article has no page (gone, or its own URL)
 
     def documents(self) -> Iterator[Document]:
         """Every document, in the order they are staged."""
@@ -144,12 +144,14 @@ class Producers:
         seeds = self.run.config.seeds
         if len(self.slugs) < PARALLEL_ARTICLES_FROM or workers() < 2:
             for batch in batches:
+                unpaged = set(batch)
                 for article in self.links.resolve(self.state.articles(batch).values()):
                     self.current[:] = [article]
                     documents, paged = article_documents(article, seeds, self.site)
                     if paged:
-                        self.paged.add(article.slug)
+                        unpaged.discard(article.slug)
                     yield from documents
+                self.unpaged |= unpaged
             self.current.clear()
             return
         # Each worker reads its batch's articles from the state itself (committed before publishing).
@@ -158,7 +160,7 @@ class Producers:
             for _, result in results:
                 if isinstance(result, Failure):
                     raise Unpublishable(self.links.resolve(self.state.articles([result.slug]).values()), result.reason)
-                self.paged.update(result[0])
+                self.unpaged.update(result[0])
                 yield from result[1]
 
     def archive(self) -> Iterator[Document]:
@@ -218,7 +220,7 @@ class Producers:
         articles that are gone or now link elsewhere, and obsolete files."""
         kept = {Unit.topic(kind, key) for kind, key, _ in self.listed}
         names = [fmt.document(u.name) for u in sorted(self.units) if u.is_topic and u not in kept for fmt in PAGED]
-        pages = [article_page(slug) for slug in self.slugs if slug not in self.paged]
+        pages = [article_page(slug) for slug in sorted(self.unpaged)]
         return [*pages, *names, *(view_name(n) for n in names), *self.unused_assets(), *OBSOLETE_FILES]
 
     def unused_assets(self) -> list[str]:

@@ -159,10 +159,11 @@ class Failure:
 
 
 def render_articles(task: ArticleTask) -> tuple[list[str], list[Document]] | Failure:
-    """In a worker: (the slugs that have a page, the images and pages of ``task``'s articles, verified); or the
-    first article that failed, and why."""
+    """In a worker: (the slugs of ``task`` that have no page, the images and pages of its articles, verified);
+    or the first article that failed, and why. A slug has no page when its article is gone or gives its own
+    URL: few do, so that is what comes back."""
     links = _links(task.state, task.site.related_url)
-    paged: list[str] = []
+    unpaged = dict.fromkeys(task.slugs)
     documents: list[Document] = []
     for article in links.resolve(links.state.articles(task.slugs).values()):
         try:
@@ -173,8 +174,8 @@ def render_articles(task: ArticleTask) -> tuple[list[str], list[Document]] | Fai
             return Failure(article.slug, f"rendering or verification failed: {exc!r}")
         documents += made
         if has:
-            paged.append(article.slug)
-    return paged, documents
+            del unpaged[article.slug]
+    return list(unpaged), documents
 
 
 def render_page(task: PageTask) -> tuple[int, list[Document]] | str:

@@ -29,6 +29,9 @@ _R = TypeVar("_R")
 PARALLEL_FROM = 500
 #: Seeds a worker loads per task.
 CHUNK = 64
+#: Chunks handed out ahead of the results taken: enough for the workers to go on parsing while the build
+#: records a batch of results (:data:`~seedfeed.build.changes.BATCH` seeds), few enough to bound memory.
+WINDOW = 16
 #: What the fork server imports once, so that each worker starts with it.
 PRELOAD = ["seedfeed.ingest.load", "seedfeed.build.render", "seedfeed.feeds.entry", "seedfeed.feeds.article"]
 
@@ -39,8 +42,8 @@ def load_all(
     """``function`` (:func:`~seedfeed.ingest.load.load`) over the ``count`` ``tasks``, in order; in worker
     processes when there are many.
 
-    Tasks go to the workers :data:`CHUNK` at a time, at most a few chunks per
-    worker ahead of the results taken: memory holds a window of articles,
+    Tasks go to the workers :data:`CHUNK` at a time, at most :data:`WINDOW`
+    chunks ahead of the results taken: memory holds a window of articles,
     never the corpus, however far the workers run ahead of the build. If a
     worker dies (the OOM killer, an operator), the seeds not yet loaded are
     loaded in this process.
@@ -60,7 +63,7 @@ def load_all(
         try:
             for chunk in chunks:
                 pending.append((chunk, executor.submit(_load_chunk, function, chunk)))
-                if len(pending) >= 3 * workers():
+                if len(pending) >= WINDOW:
                     loaded = pending[0][1].result()
                     pending.popleft()
                     done += len(loaded)

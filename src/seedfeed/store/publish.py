@@ -32,19 +32,11 @@ from typing import Any
 
 from ..errors import PublishError
 from ..feeds.names import publish_order
+from .rows import FileRecord
 
 log = logging.getLogger(__name__)
 
 Verifier = Callable[[str, bytes], None]
-
-
-@dataclass(frozen=True, slots=True)
-class FileRecord:
-    """A published file as the build left it: its size and mtime (checked by ``stat``) and its bytes' SHA-256."""
-
-    size: int
-    mtime_ns: int
-    sha256: str
 
 
 @dataclass(frozen=True, slots=True)

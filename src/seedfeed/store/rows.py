@@ -1,4 +1,4 @@
-"""The records the state keeps: a seed file's row, and the ledger of the last build."""
+"""The records the state keeps: a seed file's row, a published file's record, and the ledger of the last build."""
 
 from __future__ import annotations
 
@@ -7,6 +7,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..plan.plan import Unit
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """A published file as the build left it: its size and mtime (checked by ``stat``) and its bytes' SHA-256."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
 
 
 @dataclass(frozen=True, slots=True)

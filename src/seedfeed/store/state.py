@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 from ..errors import StateError
 from ..plan.plan import Unit
 from .rows import COLUMNS as _COLUMNS
+from .rows import FileRecord
 from .rows import Ledger as Ledger
 from .rows import Row as Row
 from .rows import row_from as _row
@@ -322,11 +323,14 @@ class State:
             name: (size, mtime) for name, size, mtime in self._db.execute("SELECT name, size, mtime_ns FROM published")
         }
 
-    def record_published(self, files: dict[str, tuple[int, int, str]], removed: Iterable[str]) -> None:
-        """Record published files (name → size, mtime_ns, SHA-256) and forget the ``removed`` ones."""
+    def record_published(self, files: Mapping[str, FileRecord], removed: Iterable[str]) -> None:
+        """Record published files (size, mtime_ns, SHA-256) and forget the ``removed`` ones.
+
+        The rows are generated as SQLite takes them: a cold build records 100,000.
+        """
         self._db.executemany(
             "INSERT OR REPLACE INTO published (name, size, mtime_ns, sha256) VALUES (?, ?, ?, ?)",
-            [(name, *record) for name, record in files.items()],
+            ((name, r.size, r.mtime_ns, r.sha256) for name, r in files.items()),
         )
         self._db.executemany("DELETE FROM published WHERE name = ?", [(name,) for name in removed])
 
