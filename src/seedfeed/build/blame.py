@@ -9,7 +9,6 @@ fails as a whole.
 
 from __future__ import annotations
 
-from collections.abc import Set
 from dataclasses import dataclass, field, replace
 
 from ..errors import PublishError, SeedError
@@ -36,9 +35,12 @@ class Published:
     dropped: tuple[str, ...] = ()  # every file that should no longer exist
 
 
-def publish_guarded(run: Run, state: State, units: Set[Unit]) -> Published:
-    """:func:`~.documents.publish_units`, rejecting any article that makes a document fail, then the rest again."""
-    units = set(units)
+def publish_guarded(run: Run, state: State, units: set[Unit]) -> Published:
+    """:func:`~.documents.publish_units`, rejecting any article that makes a document fail, then the rest again.
+
+    ``units`` is the caller's to give: the units of a rejected article's documents are added to it (at
+    100,000 articles a copy would be 4 MB more).
+    """
     rejected: list[SeedError] = []
     while True:
         try:
