@@ -118,6 +118,9 @@ def counts(report: Report) -> str:
 
 def run(scheduler: schedule.Scheduler, runner: Runner, stop: Stop) -> None:
     """Build once now, then on every tick until ``stop`` is set."""
+    from .store.snapshot import keep_listings
+
+    keep_listings()  # every build after the first loads no listing
     runner.tick()
     while not stop.event.is_set():
         idle = scheduler.idle_seconds

@@ -34,6 +34,7 @@ import schedule
 from .build import Report
 from .ingest.seeds import open_for_writing
 from .scheduler import Stop, counts
+from .store.snapshot import keep_listings
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +160,7 @@ class Watch:
 
         Call :func:`ignore_lease_breaks` from the main thread first.
         """
+        keep_listings()  # every build after the first loads no listing
         thread = threading.Thread(target=self._notifications, name="seedfeed-watch", daemon=True)
         thread.start()
         self._build(None, self.clock())

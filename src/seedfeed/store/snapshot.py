@@ -4,7 +4,8 @@ At 100,000 seeds, building the listing's dictionary from the rows took
 230 ms; one ``marshal`` blob plus the few names changed since (the delta
 table) loads in 30 ms. A process that wrote or read the snapshot keeps it
 (``--watch`` builds again and again): one query for its generation, then no
-load at all. The generation is a random token, not a counter: a database
+load at all; a one-shot build, which would only hold 100,000 entries (about 23 MB) while it
+publishes, keeps nothing (:func:`keep_listings`). The generation is a random token, not a counter: a database
 replaced by a new one (lost, moved aside) must never match what this
 process remembers of the old one.
 """
@@ -23,6 +24,14 @@ Files = dict[str, tuple[int, int]]  # seed file name → (size, mtime in ns)
 _LISTINGS: dict[str, tuple[int, Files]] = {}
 #: Changed names kept beside the snapshot before it is written whole again.
 DELTA_MAX = 5000
+_keep = False  # whether this process keeps listings in _LISTINGS (keep_listings)
+
+
+def keep_listings() -> None:
+    """This process builds again and again (``--watch``, ``seedfeed schedule``): keep each listing stored or
+    loaded, so that the next build of the same state loads none."""
+    global _keep
+    _keep = True
 
 
 class Snapshot:
@@ -50,7 +59,8 @@ class Snapshot:
                 files.pop(name, None)
             else:
                 files[name] = (size, mtime)
-        _LISTINGS[self._key] = (found[1], files)  # the next look in this process loads nothing
+        if _keep:
+            _LISTINGS[self._key] = (found[1], files)  # the next look in this process loads nothing
         return files
 
     def store(self, files: Files, changed: Iterable[str] | None = None) -> None:
@@ -74,9 +84,9 @@ class Snapshot:
 
     def committed(self) -> None:
         """The transaction that stored the listing is committed: this process may use it without loading it."""
-        if self._pending is not None:
+        if self._pending is not None and _keep:
             _LISTINGS[self._key] = self._pending
-            self._pending = None
+        self._pending = None
 
     def _delta_size(self) -> int:
         (count,) = self._db.execute("SELECT count(*) FROM snapshot_delta").fetchone()
