@@ -28,6 +28,7 @@ from ..errors import PublishError, SeedfeedError
 from ..feeds import FORMATS, PAGED, format_of
 from ..feeds.face import faces
 from ..feeds.names import (
+    ASSETS,
     MAIN,
     OBSOLETE_FILES,
     Page,
@@ -228,7 +229,7 @@ class Producers:
         if not self.slugs:
             return []
         used = {file for _, file, _, _ in self.state.images().values()} | {p.file for p in faces(self.site)}
-        return sorted(name for name in self.state.published() if is_asset(name) and name not in used)
+        return [name for name in self.state.published_in(ASSETS) if is_asset(name) and name not in used]
 
     def _page(self, number: int) -> Page:
         return archive_page(number, self.sizes, self.site.page_size)

@@ -323,6 +323,11 @@ class State:
             name: (size, mtime) for name, size, mtime in self._db.execute("SELECT name, size, mtime_ns FROM published")
         }
 
+    def published_in(self, folder: str) -> list[str]:
+        """The names of the published files in ``folder`` (its files and those of its subfolders), by name."""
+        query = "SELECT name FROM published WHERE name >= ? AND name < ? ORDER BY name"
+        return [name for (name,) in self._db.execute(query, (f"{folder}/", f"{folder}0"))]  # "0" follows "/"
+
     def record_published(self, files: Mapping[str, FileRecord], removed: Iterable[str]) -> None:
         """Record published files (size, mtime_ns, SHA-256) and forget the ``removed`` ones.
 
