@@ -269,7 +269,7 @@ def _publish(run: Run, state: State, owed: set[Unit] | None) -> Published:
     """
     from .blame import Published, publish_guarded
 
-    lost = stale(run.config.out, state.published())
+    lost = stale(run.config.out, state.each_published())
     units, main = owed_by(lost)
     units |= asset_users(state, lost)
     main = main or any(picture.file in lost for picture in faces(run.config.site))  # the subscription publishes it

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -107,7 +107,7 @@ def unchanged(config: Config, digest: str) -> Ledger | None:
         ledger = state.ledger()
         if ledger.scan != digest or ledger.owed is not None or ledger.out != output(config):
             return None
-        if lacks_main(config.out) or stale(config.out, state.published()):
+        if lacks_main(config.out) or stale(config.out, state.each_published()):
             return None
     return ledger
 
@@ -122,17 +122,18 @@ def lacks_main(out: Path) -> bool:
     return not all((out / name).is_file() for name in FEED_FILES)
 
 
-def stale(out: Path, published: Mapping[str, tuple[int, int]]) -> list[str]:
-    """The published files that are missing from ``out``, or whose size or mtime changed since they were."""
+def stale(out: Path, published: Iterable[tuple[str, int, int]]) -> list[str]:
+    """The published files (name, size, mtime_ns) that are missing from ``out``, or whose size or mtime changed
+    since they were published."""
     found = []
     root = str(out)
-    for name, recorded in published.items():
+    for name, size, mtime in published:
         try:
             info = os.stat(f"{root}/{name}")  # noqa: PTH116 -- a str: a Path per file costs more than the stat
         except OSError:
             found.append(name)
             continue
-        if (info.st_size, info.st_mtime_ns) != recorded:
+        if info.st_size != size or info.st_mtime_ns != mtime:
             found.append(name)
     return found
 

@@ -323,6 +323,11 @@ class State:
             name: (size, mtime) for name, size, mtime in self._db.execute("SELECT name, size, mtime_ns FROM published")
         }
 
+    def each_published(self) -> Iterator[tuple[str, int, int]]:
+        """(name, size, mtime_ns) of every file the builds published, as SQLite reads them: no dictionary of
+        100,000 entries for a build that only ``stat``s each once."""
+        yield from self._db.execute("SELECT name, size, mtime_ns FROM published")
+
     def published_in(self, folder: str) -> list[str]:
         """The names of the published files in ``folder`` (its files and those of its subfolders), by name."""
         query = "SELECT name FROM published WHERE name >= ? AND name < ? ORDER BY name"
