@@ -31,6 +31,7 @@ STAGES = (
     ("seedfeed.feeds.jsonfeed", "render_json_feed", "JSON Feed documents"),
     ("seedfeed.feeds.jsonfeed", "verify_json_feed", "verify JSON Feed"),
     ("seedfeed.feeds.html", "render_view", "browser views"),
+    ("seedfeed.feeds.html", "view_entries", "browser views"),
     ("seedfeed.feeds.article", "render_article", "article pages"),
     ("seedfeed.feeds.article", "verify_article_page", "verify article pages"),
     ("seedfeed.build.render", "verify_document", "verify views, index (rest of staging checks)"),

@@ -37,7 +37,7 @@ PRELOAD = ["seedfeed.ingest.load", "seedfeed.build.render", "seedfeed.feeds.entr
 
 
 def load_all(
-    tasks: Iterable[Task], count: int, function: Callable[[Task], Loaded] = load
+    tasks: Iterable[Task], count: int, function: Callable[[Task], Loaded] | None = None
 ) -> Generator[Loaded, None, None]:
     """``function`` (:func:`~seedfeed.ingest.load.load`) over the ``count`` ``tasks``, in order; in worker
     processes when there are many.
