@@ -208,7 +208,7 @@ def test_failed_verification_leaves_the_previous_feeds_intact(corpus, make_confi
     (corpus / "2024-09-01-new.txt").write_text("New\nBody.\n", encoding="utf-8")
 
     class Corrupting(Writer):  # a document damaged between rendering and writing
-        def publish(self, out, documents, verify):
+        def publish(self, out, documents, verify, **options):
             damaged = ((name, data.replace(b"<title>", b"<title", 1)) for name, data in documents)
             return super().publish(out, damaged, verify)
 

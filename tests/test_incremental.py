@@ -57,7 +57,7 @@ def test_a_build_that_failed_to_publish_is_finished_by_the_next_one(shipped, mak
     (shipped / "2024-10-01-nova.txt").write_text("Nova\nBesedilo.\n", encoding="utf-8")
 
     class FullDisk(Writer):
-        def publish(self, out, documents, verify):
+        def publish(self, out, documents, verify, **options):
             raise PublishError(out, "disk full")
 
     with pytest.raises(PublishError):
@@ -144,3 +144,36 @@ def test_a_day_only_seed_dropped_on_its_day_is_published_when_seedfeed_saw_it(tm
     atom = (config.out / "atom.xml").read_text()
     assert "<published>2025-11-21T17:05:30+01:00</published>" in atom  # when seedfeed first saw it
     assert "<published>2025-11-20T00:00:00+01:00</published>" in atom  # its day: no time made up
+
+
+def test_only_a_build_after_one_that_was_killed_looks_for_its_temporary_files(shipped, make_config) -> None:
+    from dataclasses import replace
+
+    from seedfeed.store.state import State
+
+    config = make_config(shipped)
+    build(config, now=NOW)
+    stray = config.out / "articles" / ".left-by-a-killed-build.html.tmp"
+    stray.write_bytes(b"half")
+    (shipped / "2024-02-02-novo.txt").write_text("Novo\nBesedilo.\n", encoding="utf-8")
+    build(config, now=NOW + timedelta(hours=1))
+    assert stray.exists()  # the last build finished: nothing of a killed one can be there
+    with State(config.state) as state:  # as a build killed while publishing leaves its ledger
+        state.set_ledger(replace(state.ledger(), owed=frozenset()))
+        state.commit()
+    (shipped / "2024-02-03-novejse.txt").write_text("Novejše\nBesedilo.\n", encoding="utf-8")
+    build(config, now=NOW + timedelta(hours=2))  # it writes to articles/: it removes what was left there
+    assert not stray.exists()
+
+
+def test_a_build_told_what_changed_leaves_lost_output_to_the_next_full_build(shipped, make_config) -> None:
+    config = make_config(shipped)
+    build(config, now=NOW)
+    page = next((config.out / "articles").glob("*.html"))
+    page.unlink()
+    new = "2024-02-02-novo.txt"
+    (shipped / new).write_text("Novo\nBesedilo.\n", encoding="utf-8")
+    told = build(config, now=NOW + timedelta(hours=1), changed={new})  # --watch: only the new seed
+    assert told.new == 1 and not page.exists()
+    full = build(config, now=NOW + timedelta(hours=2))  # the first build, and every --every tick
+    assert str(page.relative_to(config.out)) in full.written and page.exists()

@@ -44,3 +44,15 @@ def test_staged_files_are_made_durable_before_they_are_renamed(tmp_path, caplog,
     caplog.set_level(logging.DEBUG, logger="seedfeed.store.publish")
     publish(tmp_path, [(f"archive/{n}.xml", b"x") for n in range(count)], accept)
     assert f"{count} staged files made durable with {how}" in caplog.text
+
+
+def test_a_tidy_writer_removes_a_killed_builds_temporary_files_and_an_untidy_one_replaces_them(tmp_path) -> None:
+    from seedfeed.store.publish import Writer
+
+    (tmp_path / ".a.xml.tmp").write_bytes(b"half of a")
+    (tmp_path / ".gone.xml.tmp").write_bytes(b"half of a file no build stages again")
+    assert Writer().publish(tmp_path, [("a.xml", b"1")], accept, tidy=False).written == ["a.xml"]
+    assert (tmp_path / "a.xml").read_bytes() == b"1"  # its name was staged again: the leftover was replaced
+    assert sorted(p.name for p in tmp_path.glob(".*")) == [".gone.xml.tmp"]  # an untidy writer lists nothing
+    assert Writer().publish(tmp_path, [("a.xml", b"1")], accept, tidy=True).written == []
+    assert list(tmp_path.glob(".*")) == []

@@ -256,7 +256,7 @@ def publish_units(run: Run, state: State, units: Set[Unit]) -> Done:
     """
     producers = Producers(run, state, units)
     try:
-        outcome = run.writer.publish(run.config.out, producers.documents(), _verify_staged)
+        outcome = run.writer.publish(run.config.out, producers.documents(), _verify_staged, tidy=run.tidy)
     except Unpublishable:
         raise
     except PublishError as exc:

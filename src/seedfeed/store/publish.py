@@ -55,27 +55,32 @@ class Writer:
     without patching this module.
     """
 
-    def publish(self, out: Path, documents: Iterable[tuple[str, bytes]], verify: Verifier) -> Outcome:
+    def publish(
+        self, out: Path, documents: Iterable[tuple[str, bytes]], verify: Verifier, *, tidy: bool = True
+    ) -> Outcome:
         """Write ``documents`` (``(name relative to out, bytes)`` pairs) into ``out``.
 
         ``verify(name, data)`` raises to reject a document; then nothing is
         replaced and :class:`PublishError` names the file and the reason. The
         staged files replace the old ones in :func:`~seedfeed.feeds.names.publish_order`:
         a reader, or a build killed at any rename, never meets a link to a
-        file that is not there yet.
+        file that is not there yet. ``tidy``: first remove, from each directory
+        written to, the temporary files a killed build left (and list it, so
+        that a name not in it is not read); without it, a temporary file left
+        behind is replaced when its name is staged again.
         """
         staged: set[str] = set()  # the names staged, each in its temporary file (:func:`temporary`)
         hashes: dict[str, str] = {}
-        present: dict[Path, set[str]] = {}  # directory → the names in it when the build began writing there
+        present: dict[Path, set[str] | None] = {}  # directory → its names when the build began writing there
         target = out
         try:
             for name, data in documents:
                 target = out / name
-                names = present.get(target.parent)
-                if names is None:
-                    names = present[target.parent] = self._prepare(target.parent)
+                if target.parent not in present:
+                    present[target.parent] = self._prepare(target.parent, tidy)
+                names = present[target.parent]
                 hashes[name] = hashlib.sha256(data).hexdigest()
-                if target.name in names and _current(target) == data:
+                if (names is None or target.name in names) and _current(target) == data:
                     continue
                 if name in staged:  # given twice: the later bytes win
                     temporary(target).unlink()
@@ -123,13 +128,14 @@ class Writer:
             removed.append(name)
         return removed
 
-    def _prepare(self, directory: Path) -> set[str]:
-        """Create ``directory`` if need be and remove stale temporary files from it; the names left in it."""
+    def _prepare(self, directory: Path, tidy: bool) -> set[str] | None:
+        """Create ``directory`` if need be; when ``tidy``, remove stale temporary files from it and return the
+        names left in it (``None``: not listed)."""
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise PublishError(directory, f"cannot create the directory: {exc.strerror}") from None
-        return _remove_stale_temporaries(directory)
+        return _remove_stale_temporaries(directory) if tidy else None
 
 
 def publish(out: Path, documents: Iterable[tuple[str, bytes]], verify: Verifier) -> list[str]:
@@ -184,7 +190,11 @@ def _stage(target: Path, data: bytes) -> None:
     Bare ``os`` calls: a cold build stages one file per article.
     """
     temp = temporary(target)
-    fd = os.open(temp, _STAGE_FLAGS, 0o644)
+    try:
+        fd = os.open(temp, _STAGE_FLAGS, 0o644)
+    except FileExistsError:  # left by a killed build (the caller holds the build lock): not ours to keep
+        temp.unlink()
+        fd = os.open(temp, _STAGE_FLAGS, 0o644)
     try:
         os.fchmod(fd, 0o644)  # the umask may have taken bits away: a web server must read it
         view = memoryview(data)
