@@ -4,8 +4,8 @@
 
 Every figure is the median of ``--runs`` runs of a whole process: wall
 seconds, and peak RSS of that process (``wait4``). seedfeed scenarios: cold
-build (no state, no output), no-change rebuild, one seed edited, 100 seeds
-added, one seed deleted. References: (a) the floor, reading and decoding
+build (no state, no output), no-change rebuild, one seed added, one seed
+edited, 100 seeds added, one seed deleted. References: (a) the floor, reading and decoding
 every seed; (b) naive feedgen, every seed parsed minimally and every entry
 written into one Atom and one RSS feed, no state, no checks; and, when
 Debian's ``hugo`` is installed, (c) Hugo building only an RSS feed of the same
@@ -91,6 +91,10 @@ def bench(n: int, runs: int, work: Path) -> list[tuple[str, float, float]]:
         victim.write_text(original.replace("\n", f" uredil {next(counter)}\n", 1), encoding="utf-8")
 
     added = iter(range(10**6))
+    one = iter(range(10**6))
+
+    def add_one() -> None:
+        (seeds / f"2026-11-27-nov-{next(one):07d}.txt").write_text(original, encoding="utf-8")
 
     def add() -> None:
         base = next(added) * 100
@@ -115,6 +119,7 @@ def bench(n: int, runs: int, work: Path) -> list[tuple[str, float, float]]:
     rows += [
         ("seedfeed: cold build", *median(seedfeed, runs, clean)),
         ("seedfeed: no-change rebuild", *median(seedfeed, runs)),
+        ("seedfeed: one seed added", *median(seedfeed, runs, add_one)),
         ("seedfeed: one seed edited", *median(seedfeed, runs, edit)),
         ("seedfeed: 100 seeds added", *median(seedfeed, runs, add)),
         ("seedfeed: one seed deleted", *median(seedfeed, runs, delete)),

@@ -8,9 +8,10 @@ dated over several years.
 
 from __future__ import annotations
 
+import os
 import random
 import sys
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 WORDS = (
@@ -74,6 +75,10 @@ def write_corpus(n: int, directory: Path) -> list[Path]:
         day = start + timedelta(days=index * 2500 // max(n, 1))
         path = directory / f"{day.isoformat()}-clanek-{index:06d}.txt"
         path.write_text(seed_text(rng, own, titles), encoding="utf-8")
+        # Dated as a newsroom's archive is, not "just now": a build probes each seed modified in the
+        # last minute for a writer still holding it, which a freshly written corpus would pay in full.
+        noon = datetime.combine(day, time(12), tzinfo=UTC).timestamp()
+        os.utime(path, (noon, noon))
         paths.append(path)
     return paths
 
