@@ -241,11 +241,10 @@ def _owe(run: Run, state: State, ledger: Ledger, work: Plan, changes: Changes, c
         affected |= ledger.owed or frozenset()
         owed = affected
     pages = len(state.pages())
-    recorded = frozenset(owed) if owed is not None else None
+    recorded = frozenset(owed) if owed is not None else None  # the ledger's copy, gone once it is written
     state.set_ledger(
         replace(current, owed=recorded, articles=state.count(), pages=pages, out=ledger.out, language=language)
     )
-    del recorded
     state.commit()
     return owed
 

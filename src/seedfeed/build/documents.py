@@ -20,9 +20,10 @@ once).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Set
+from collections.abc import Generator, Iterable, Iterator, Set
 from contextlib import closing
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ..errors import PublishError, SeedfeedError
 from ..feeds import FORMATS, PAGED, format_of
@@ -50,7 +51,7 @@ from .render import (
     Failure,
     Links,
     PageTask,
-    article_documents,
+    articles_documents,
     chain,
     page_extras,
     render_articles,
@@ -139,25 +140,15 @@ class Producers:
     def articles(self) -> Iterator[Document]:
         """The local image of each article of the units, and the page of each that links to one (that gives
         no URL of its own), verified: in worker processes when there are many."""
-        batches = [
-            tuple(self.slugs[start : start + ARTICLE_BATCH]) for start in range(0, len(self.slugs), ARTICLE_BATCH)
-        ]
         seeds = self.run.config.seeds
+        batches = [tuple(self.slugs[at : at + ARTICLE_BATCH]) for at in range(0, len(self.slugs), ARTICLE_BATCH)]
+        results: Generator[tuple[Any, tuple[list[str], list[Document]] | Failure], None, None]  # (batch, made)
         if len(self.slugs) < PARALLEL_ARTICLES_FROM or workers() < 2:
-            for batch in batches:
-                unpaged = set(batch)
-                for article in self.links.resolve(self.state.articles(batch).values()):
-                    self.current[:] = [article]
-                    documents, paged = article_documents(article, seeds, self.site)
-                    if paged:
-                        unpaged.discard(article.slug)
-                    yield from documents
-                self.unpaged |= unpaged
-            self.current.clear()
-            return
-        # Each worker reads its batch's articles from the state itself (committed before publishing).
-        tasks = (ArticleTask(self.run.config.state, self.site, seeds, batch) for batch in batches)
-        with closing(in_workers(render_articles, tasks)) as results:  # the pool ends here, even on a failure
+            results = ((batch, articles_documents(self.links, batch, seeds, self.site)) for batch in batches)
+        else:  # each worker reads its batch's articles from the state itself (committed before publishing)
+            tasks = (ArticleTask(self.run.config.state, self.site, seeds, batch) for batch in batches)
+            results = in_workers(render_articles, tasks)
+        with closing(results):  # a worker pool ends here, even on a failure
             for _, result in results:
                 if isinstance(result, Failure):
                     raise Unpublishable(self.links.resolve(self.state.articles([result.slug]).values()), result.reason)

@@ -9,7 +9,7 @@ stages and renames.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -159,15 +159,21 @@ class Failure:
 
 
 def render_articles(task: ArticleTask) -> tuple[list[str], list[Document]] | Failure:
-    """In a worker: (the slugs of ``task`` that have no page, the images and pages of its articles, verified);
-    or the first article that failed, and why. A slug has no page when its article is gone or gives its own
-    URL: few do, so that is what comes back."""
-    links = _links(task.state, task.site.related_url)
-    unpaged = dict.fromkeys(task.slugs)
+    """In a worker: :func:`articles_documents` of ``task``'s slugs, read from the state it names."""
+    return articles_documents(_links(task.state, task.site.related_url), task.slugs, task.seeds, task.site)
+
+
+def articles_documents(
+    links: Links, slugs: Sequence[str], seeds: Path, site: Site
+) -> tuple[list[str], list[Document]] | Failure:
+    """(the ``slugs`` that have no page, the images and pages of their articles, verified); or the first
+    article that failed, and why. A slug has no page when its article is gone or gives its own URL: few do,
+    so that is what comes back."""
+    unpaged = dict.fromkeys(slugs)
     documents: list[Document] = []
-    for article in links.resolve(links.state.articles(task.slugs).values()):
+    for article in links.resolve(links.state.articles(slugs).values()):
         try:
-            made, has = article_documents(article, task.seeds, task.site)
+            made, has = article_documents(article, seeds, site)
         except Unpublishable as failure:
             return Failure(article.slug, failure.reason)
         except Exception as exc:  # reported in the build, which finds the article responsible

@@ -15,7 +15,9 @@ import logging
 import os
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
-from itertools import islice
+from contextlib import closing
+from functools import partial
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -43,10 +45,10 @@ def load_all(
     processes when there are many.
 
     Tasks go to the workers :data:`CHUNK` at a time, at most :data:`WINDOW`
-    chunks ahead of the results taken: memory holds a window of articles,
-    never the corpus, however far the workers run ahead of the build. If a
-    worker dies (the OOM killer, an operator), the seeds not yet loaded are
-    loaded in this process.
+    chunks ahead of the results taken (:func:`in_workers`): memory holds a
+    window of articles, never the corpus, however far the workers run ahead
+    of the build. If a worker dies (the OOM killer, an operator), the seeds
+    not yet loaded are loaded in this process.
     """
     if function is None:
         function = load  # looked up now: bench/stages.py times the module's own
@@ -56,31 +58,24 @@ def load_all(
     from concurrent.futures.process import BrokenProcessPool
 
     chunks = _chunks(tasks, CHUNK)
-    pending: deque[tuple[list[Task], Any]] = deque()
-    executor = pool()
+    handed: deque[list[Task]] = deque()  # the chunks given to the workers whose results have not come back
+
+    def handing() -> Iterator[list[Task]]:
+        for chunk in chunks:
+            handed.append(chunk)
+            yield chunk
+
     done = 0
     try:
-        try:
-            for chunk in chunks:
-                pending.append((chunk, executor.submit(_load_chunk, function, chunk)))
-                if len(pending) >= WINDOW:
-                    loaded = pending[0][1].result()
-                    pending.popleft()
-                    done += len(loaded)
-                    yield from loaded
-            while pending:
-                loaded = pending[0][1].result()
-                pending.popleft()
+        with closing(in_workers(partial(_load_chunk, function), handing(), window=WINDOW)) as results:
+            for _, loaded in results:
+                handed.popleft()
                 done += len(loaded)
                 yield from loaded
-        except BrokenProcessPool:
-            log.warning("a parsing worker died; parsing the other %d seeds in this process", count - done)
-            for chunk, _ in pending:
-                yield from map(function, chunk)
-            for chunk in chunks:
-                yield from map(function, chunk)
-    finally:  # also when the consumer stops early: no task left running, no pool left to the collector
-        executor.shutdown(wait=True, cancel_futures=True)
+    except BrokenProcessPool:
+        log.warning("a parsing worker died; parsing the other %d seeds in this process", count - done)
+        for chunk in chain(handed, chunks):
+            yield from map(function, chunk)
 
 
 def _load_chunk(function: Callable[[Task], Loaded], tasks: list[Task]) -> list[Loaded]:
@@ -108,13 +103,16 @@ def pool() -> Any:
     return ProcessPoolExecutor(workers(), context, initializer=_watch_parent, initargs=(os.getpid(),))
 
 
-def in_workers(function: Callable[[_T], _R], tasks: Iterable[_T]) -> Generator[tuple[_T, _R], None, None]:
+def in_workers(
+    function: Callable[[_T], _R], tasks: Iterable[_T], window: int | None = None
+) -> Generator[tuple[_T, _R], None, None]:
     """``(task, function(task))`` in the order of ``tasks``, computed in worker processes.
 
-    At most a few tasks per worker are in flight: ``tasks`` is consumed as
-    results come back, so memory holds a window of pages, not the archive.
+    At most ``window`` tasks (by default a few per worker) are in flight:
+    ``tasks`` is consumed as results come back, so memory holds a window of
+    pages, not the archive.
     """
-    window = 3 * workers()
+    window = window or 3 * workers()
     executor = pool()
     try:
         pending: deque[tuple[_T, Any]] = deque()

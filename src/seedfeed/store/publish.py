@@ -82,9 +82,7 @@ class Writer:
                 hashes[name] = hashlib.sha256(data).hexdigest()
                 if (names is None or target.name in names) and _current(target) == data:
                     continue
-                if name in staged:  # given twice: the later bytes win
-                    temporary(target).unlink()
-                _stage(target, data)
+                _stage(target, data)  # given twice, the later bytes win
                 staged.add(name)
                 try:
                     verify(name, data)
