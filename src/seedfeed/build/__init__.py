@@ -29,6 +29,7 @@ from ..store.lock import DEFAULT_WAIT, build_lock
 from ..store.publish import Writer
 from ..store.state import Ledger, State
 from .fastpath import (
+    Sweep,
     asset_users,
     changed_images,
     content_switch,
@@ -39,6 +40,7 @@ from .fastpath import (
     owed_by,
     scan_digest,
     stale,
+    sweep,
     unchanged,
 )
 from .run import Run
@@ -128,7 +130,21 @@ def build(
 
 
 def _build(run: Run, changed: Collection[str] | None) -> Report:
-    """The stages: list, fast path, plan, load and record, owe, publish, done."""
+    """The stages: list, fast path, plan, load and record, owe, publish, done.
+
+    A full build looks for lost output (published files missing or changed) while it lists the seeds;
+    a build told what changed leaves that to the next full one.
+    """
+    if changed is not None:
+        return _stages(run, changed, None)
+    lost = sweep(run.config)
+    try:
+        return _stages(run, changed, lost)
+    finally:
+        lost.close()
+
+
+def _stages(run: Run, changed: Collection[str] | None, lost: Sweep | None) -> Report:
     settings, rendering = fingerprints(run.config.site)
     listing = list_seeds(run.config, changed, settings)
     for error in listing.rejected:
@@ -138,7 +154,7 @@ def _build(run: Run, changed: Collection[str] | None) -> Report:
     digest = None if listing.changed is not None else scan_digest(listing.files, rendering)
     images = changed_images(run.config)  # an edited image, its seed's bytes unchanged: read that seed again
     quiet = digest is not None and not listing.rejected and not images
-    if quiet and digest is not None and (last := unchanged(run.config, digest)) is not None:
+    if quiet and digest is not None and lost is not None and (last := unchanged(run.config, digest, lost)) is not None:
         log.debug("no seed file changed since the last build: nothing read, rendered or written")
         return _report(run, _seeds(listing), listing.rejected, last.articles)
     with State(run.config.state) as state:
@@ -147,11 +163,17 @@ def _build(run: Run, changed: Collection[str] | None) -> Report:
         run = replace(run, tidy=ledger.owed is not None or ledger.out != output(run.config))
         work = _plan(state, listing, ledger.settings == settings, images)
         changes = _load(run, state, listing, work)
-        seeds, unlisted, listing_whole = _seeds(listing), listing.rejected, listing.changed is None
+        seeds, unlisted = _seeds(listing), listing.rejected
         current = Ledger(settings, rendered=rendering, out=output(run.config))
         owed = _owe(run, state, ledger, work, changes, current)  # changes.affected, with what else is owed
         del listing, work  # at 100,000 seeds, tens of MB not to hold while publishing
-        published = _publish(run, state, owed, whole=listing_whole)
+        if lost is None:
+            missing = []  # told what changed (--watch): lost output is left to the next full build
+        elif ledger.out != current.out:  # another output: the state forgot what the sweep looked for
+            missing = stale(run.config.out, state.each_published())
+        else:
+            missing = lost.result()
+        published = _publish(run, state, owed, missing)
         rejected = (*unlisted, *changes.rejected, *published.rejected)
         # A build with rejected seeds records no scan digest: they are reported again next time.
         owing = state.ledger()  # as _owe left it: publishing makes no archive page
@@ -262,17 +284,16 @@ def _language(run: Run, state: State, ledger: Ledger) -> str | None:
     return decided
 
 
-def _publish(run: Run, state: State, owed: set[Unit] | None, *, whole: bool = True) -> Published:
-    """Publish what is owed and what is missing from the output or changed there; nothing when neither.
+def _publish(run: Run, state: State, owed: set[Unit] | None, lost: list[str]) -> Published:
+    """Publish what is owed and what is ``lost`` (missing from the output or changed there); nothing when neither.
 
     The state then records every file published (size, mtime, hash) and
     forgets those removed: the next build checks them with one ``stat`` each.
+    A build told which seeds changed (``--watch``) looks for nothing lost: the
+    full builds (the first, and ``--every``'s ticks) do.
     """
     from .blame import Published, publish_guarded
 
-    # A build told which seeds changed (--watch) does not stat every published file: the full builds
-    # (the first, and --every's ticks) do, at 100,000 articles a quarter of a second.
-    lost = stale(run.config.out, state.each_published()) if whole else []
     units, main = owed_by(lost)
     units |= asset_users(state, lost)
     main = main or any(picture.file in lost for picture in faces(run.config.site))  # the subscription publishes it

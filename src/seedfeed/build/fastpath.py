@@ -4,7 +4,9 @@ A build whose seeds and settings are those of the last complete build, and
 whose output is all there, does nothing: it costs one scan of the seeds
 directory and one ``stat`` of each published file, and imports neither
 feedgen nor feedparser. A published file that is missing or changed (by
-size or mtime) makes the build publish it again, and only it.
+size or mtime) makes the build publish it again, and only it. The two
+sweeps run side by side on two cores: the published files are looked at in
+a forked child process while the build scans the seeds (:func:`sweep`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import marshal
 import os
 from collections.abc import Collection, Iterable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from .. import __version__
@@ -24,6 +27,10 @@ from ..ingest.seeds import Scan, scan_changes, scan_seeds
 from ..model import Site
 from ..plan.plan import Unit
 from ..store.state import Ledger, State
+from .workers import Forked
+
+#: The published files found missing or changed, computed beside the build (:func:`sweep`).
+Sweep = Forked[list[str]]
 
 #: Bump when parsing changes what an article holds: cached articles are then parsed again.
 CACHE_VERSION = 3  # 3: the lead image became a measured Image
@@ -97,19 +104,40 @@ def scan_digest(scan: dict[str, tuple[int, int]], fingerprint: str) -> str:
     return hashlib.sha256(fingerprint.encode() + marshal.dumps(scan, 2)).hexdigest()
 
 
-def unchanged(config: Config, digest: str) -> Ledger | None:
+def unchanged(config: Config, digest: str, lost: Sweep) -> Ledger | None:
     """The last build's ledger when this build has nothing to do: same digest, nothing owed, output whole.
 
     Whole: the output directory is the one the last build published into,
-    and every file it published is there as it left it (one ``stat`` each).
+    and every file it published is there as it left it (``lost``, one
+    ``stat`` each).
     """
     with State(config.state) as state:
         ledger = state.ledger()
         if ledger.scan != digest or ledger.owed is not None or ledger.out != output(config):
             return None
-        if lacks_main(config.out) or stale(config.out, state.each_published()):
-            return None
+    if lacks_main(config.out) or lost.result():
+        return None
     return ledger
+
+
+def sweep(config: Config) -> Sweep:
+    """The published files of the state that are missing from the output or changed there (:func:`stale`):
+    looked for in a child process from now on, while this one scans the seeds.
+
+    Each sweep is mostly system calls (at 100,000 articles, 112,000 ``stat``
+    calls, 0.3 s): side by side they take the time of one. What the child
+    reads is what the state held when the build began: the published files
+    change only when this build publishes, after it has asked.
+    """
+    return Forked(partial(_stale_files, config.state, config.out))
+
+
+def _stale_files(path: Path, out: Path) -> list[str]:
+    """:func:`stale` over every file the state at ``path`` says was published (none without a state)."""
+    if not path.is_file():
+        return []
+    with State(path, readonly=True) as state:
+        return stale(out, state.each_published())
 
 
 def output(config: Config) -> str:

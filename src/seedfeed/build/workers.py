@@ -12,14 +12,16 @@ each worker exits as soon as the build is gone (:func:`_watch_parent`).
 from __future__ import annotations
 
 import logging
+import marshal
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
-from contextlib import closing
+from contextlib import closing, suppress
 from functools import partial
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ..ingest.load import Loaded, Task, load
 
@@ -126,6 +128,94 @@ def in_workers(
             yield done, future.result()
     finally:  # also when the consumer stops early: no task left running, no pool left to the collector
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+class Forked(Generic[_R]):
+    """``function()`` computed in a forked child process while this one goes on; :meth:`result` waits for it.
+
+    For a sweep of system calls (a ``stat`` of every published file) to overlap
+    another (the scan of the seeds): a thread cannot, because each call gives
+    the interpreter lock back and takes it again, and two threads on two cores
+    measured slower than one. The child closes every descriptor it inherits
+    (the build lock among them) before it calls ``function``, which must open
+    what it reads itself; it sends back its result with :mod:`marshal` and
+    ends with ``os._exit``, running nothing of this process's clean-up.
+
+    ``function`` runs in this process instead, when :meth:`result` is asked,
+    where forking is unsafe (another thread is running: ``schedule`` serving
+    while it builds) or impossible, or when the child fails in any way: so
+    its exceptions come out here, as they would without a child.
+    """
+
+    def __init__(self, function: Callable[[], _R]) -> None:
+        self.function = function
+        self.child: tuple[int, int] | None = None  # (pid, the descriptor its result is read from)
+        self.found: tuple[_R] | None = None  # the result, once known
+        if threading.active_count() > 1 or not hasattr(os, "fork"):
+            return
+        try:
+            read, write = os.pipe()
+        except OSError:
+            return
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            return
+        if pid == 0:  # pragma: no cover -- the child: its coverage is not collected
+            _child(function, write)
+        os.close(write)
+        self.child = (pid, read)
+
+    def result(self) -> _R:
+        """What ``function()`` returned (in the child, else here); waits for the child the first time."""
+        if self.found is None:
+            data = self._collect() if self.child is not None else b""
+            try:
+                found = marshal.loads(data) if data else None
+            except (EOFError, ValueError, TypeError):
+                found = None
+            # No child, or it failed: computed here, where an exception reaches the caller.
+            self.found = found if isinstance(found, tuple) and len(found) == 1 else (self.function(),)
+        return self.found[0]
+
+    def close(self) -> None:
+        """End the child (a build that failed before asking for the result): nothing is left behind."""
+        if self.child is not None:
+            import signal
+
+            with suppress(ProcessLookupError):
+                os.kill(self.child[0], signal.SIGKILL)
+            self._collect()
+
+    def _collect(self) -> bytes:
+        """The child's bytes (empty when it failed), once it has ended and been reaped."""
+        assert self.child is not None
+        pid, read = self.child
+        self.child = None
+        chunks = []
+        try:
+            while chunk := os.read(read, 1 << 20):
+                chunks.append(chunk)
+        finally:
+            os.close(read)
+            _, status = os.waitpid(pid, 0)
+        return b"".join(chunks) if os.waitstatus_to_exitcode(status) == 0 else b""
+
+
+def _child(function: Callable[[], Any], write: int) -> None:  # pragma: no cover -- runs in the forked child
+    """In the child of :class:`Forked`: ``function()``'s result down ``write``, then exit at once."""
+    code = 1
+    try:
+        os.closerange(0, write)  # the build lock, the pipe's other end, the terminal: none of the child's business
+        os.closerange(write + 1, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1 << 16)
+        data = memoryview(marshal.dumps((function(),)))
+        while data:
+            data = data[os.write(write, data) :]
+        code = 0
+    finally:
+        os._exit(code)
 
 
 def _watch_parent(build: int) -> None:
