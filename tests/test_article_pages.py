@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 from datetime import timedelta
@@ -13,8 +14,9 @@ from lxml import etree, html
 
 from seedfeed.build import build
 from seedfeed.config import load_config
-from seedfeed.errors import ConfigError
+from seedfeed.errors import ConfigError, PublishError
 from seedfeed.feeds.names import article_page
+from seedfeed.store.publish import temporary
 
 from .conftest import NOW
 
@@ -211,8 +213,11 @@ def test_article_pages_rendered_in_worker_processes_are_the_pages_one_process_re
     assert links["Članek 6"] == "https://example.org/feeds/articles/2024-01-01-clanek-0006.html"  # a worker resolves
 
 
-def test_an_article_page_that_fails_in_a_worker_names_its_article(site_dir, make_config, monkeypatch) -> None:
+def test_an_article_page_that_fails_in_a_worker_names_its_article(
+    site_dir, make_config, monkeypatch, tmp_path: Path
+) -> None:
     from seedfeed.build.render import ArticleTask, Failure, render_articles
+    from seedfeed.store.publish import Staged
     from seedfeed.store.state import State
 
     config = make_config(site_dir)
@@ -220,15 +225,46 @@ def test_an_article_page_that_fails_in_a_worker_names_its_article(site_dir, make
     with State(config.state, readonly=True) as state:
         slugs = tuple(sorted(state.slugs()))
     site = replace(config.site, language="sl")
-    unpaged, made = render_articles(ArticleTask(config.state, site, config.seeds, slugs))  # type: ignore[misc]
+    pages = ["articles/2023-09-13-kim.html", "articles/2024-10-01-tramvaj.html"]
+    unpaged, made = render_articles(ArticleTask(config.state, site, config.seeds, slugs, config.out))  # type: ignore[misc]
     assert unpaged == ["2024-10-02-own-url"]  # it gives its own URL
-    assert sorted(name for name, _ in made) == ["articles/2023-09-13-kim.html", "articles/2024-10-01-tramvaj.html"]
-    for name, data in made:
-        assert data == (config.out / name).read_bytes(), name
+    assert sorted(name for name, _ in made) == pages
+    for name, note in made:  # the pages in place hold the same bytes: nothing staged
+        assert note == Staged(hashlib.sha256((config.out / name).read_bytes()).hexdigest(), same=True), name
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "articles").mkdir(parents=True)  # the writer prepares the folders workers stage into
+    _, made = render_articles(ArticleTask(config.state, site, config.seeds, slugs, elsewhere))  # type: ignore[misc]
+    assert [note.same for _, note in made] == [False, False]
+    for name in pages:  # staged as the writer stages, for the build to rename
+        assert temporary(elsewhere / name).read_bytes() == (config.out / name).read_bytes()
 
     def refuse(name: str, data: bytes) -> None:
         raise ValueError("no canonical link")
 
     monkeypatch.setattr("seedfeed.feeds.article.verify_article_page", refuse)
-    failure = render_articles(ArticleTask(config.state, site, config.seeds, slugs))
+    failure = render_articles(ArticleTask(config.state, site, config.seeds, slugs, config.out))
     assert failure == Failure("2023-09-13-kim", "rendering or verification failed: ValueError('no canonical link')")
+
+
+def test_a_page_a_worker_cannot_stage_is_a_publish_error_naming_the_file(
+    tmp_path: Path, make_config, monkeypatch
+) -> None:
+    import seedfeed.build.documents as documents
+    import seedfeed.build.workers as workers
+
+    monkeypatch.setattr(documents, "workers", lambda: 2)  # also on a one-core machine
+    monkeypatch.setattr(workers, "workers", lambda: 2)
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for n in range(2 * documents.PARALLEL_PAGES_FROM + 2):  # archive pages in the workers
+        (seeds / f"2024-01-{n % 28 + 1:02d}-clanek-{n:04d}.txt").write_text(
+            f"Članek {n}\nBesedilo.\n", encoding="utf-8"
+        )
+    config = make_config(seeds, page_size=2, limit=2)
+    blocker = temporary(config.out / "archive" / "3.atom.xml")
+    blocker.mkdir(parents=True)  # a directory where a worker stages: no file can be created there, even by root
+    with pytest.raises(PublishError, match=r"archive/\.3\.atom\.xml\.tmp: cannot write: Is a directory"):
+        build(config, now=NOW)
+    assert sorted(p.name for p in (config.out / "archive").iterdir()) == [blocker.name]  # nothing else left
+    blocker.rmdir()
+    assert "archive/3.atom.xml" in build(config, now=NOW).written

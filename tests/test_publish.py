@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 import pytest
 
 from seedfeed.errors import PublishError
-from seedfeed.store.publish import SYNCFS_FROM, publish
+from seedfeed.store.publish import SYNCFS_FROM, Writer, publish, stage, temporary
 
 
 def accept(name: str, data: bytes) -> None:
@@ -56,3 +57,35 @@ def test_a_tidy_writer_removes_a_killed_builds_temporary_files_and_an_untidy_one
     assert sorted(p.name for p in tmp_path.glob(".*")) == [".gone.xml.tmp"]  # an untidy writer lists nothing
     assert Writer().publish(tmp_path, [("a.xml", b"1")], accept, tidy=True).written == []
     assert list(tmp_path.glob(".*")) == []
+
+
+def test_documents_a_worker_staged_are_renamed_with_the_rest(tmp_path) -> None:
+    publish(tmp_path, [("archive/2.xml", b"same")], accept)
+
+    def documents():  # as the build takes them: workers stage into the folders the writer prepared
+        yield "a.xml", b"1"
+        yield "archive/1.xml", stage(tmp_path, "archive/1.xml", b"page")
+        yield "archive/2.xml", stage(tmp_path, "archive/2.xml", b"same")  # equal bytes: nothing staged
+
+    outcome = Writer().publish(tmp_path, documents(), accept, folders=["archive"])
+    assert outcome.written == ["a.xml", "archive/1.xml"]
+    assert (tmp_path / "archive/1.xml").read_bytes() == b"page"
+    assert outcome.files["archive/1.xml"].sha256 == hashlib.sha256(b"page").hexdigest()
+    assert sorted(outcome.files) == ["a.xml", "archive/1.xml", "archive/2.xml"]
+    assert [p.name for p in tmp_path.rglob(".*")] == []
+
+
+def test_a_failure_removes_what_workers_staged_even_before_the_build_heard_of_it(tmp_path) -> None:
+    def refuse_b(name: str, data: bytes) -> None:
+        if name == "b.xml":
+            raise ValueError("broken")
+
+    def documents():
+        yield "archive/1.xml", stage(tmp_path, "archive/1.xml", b"page")
+        stage(tmp_path, "archive/2.xml", b"in flight")  # a worker's note that never arrives
+        yield "b.xml", b"bad"
+
+    with pytest.raises(PublishError, match="failed verification"):
+        Writer().publish(tmp_path, documents(), refuse_b, folders=["archive"])
+    assert [p.name for p in tmp_path.rglob("*")] == ["archive"]  # nothing published, nothing left behind
+    assert not temporary(tmp_path / "archive/2.xml").exists()

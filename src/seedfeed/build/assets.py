@@ -14,9 +14,11 @@ from ..errors import PublishError, SeedfeedError
 from ..feeds.face import faces
 from ..feeds.names import asset_name
 from ..model import Article, Site
+from ..store.publish import Content
 from .unpublishable import Unpublishable
 
 Document = tuple[str, bytes]  # (file name, bytes), as build.documents yields them
+Output = tuple[str, Content]  # (file name, bytes or a worker's note that it staged them), as the writer takes them
 
 
 def asset(article: Article, seeds: Path, site: Site) -> list[Document]:

@@ -20,15 +20,18 @@ once).
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator, Iterable, Iterator, Set
-from contextlib import closing
+from collections.abc import Generator, Iterable, Iterator, Sequence, Set
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from ..errors import PublishError, SeedfeedError
 from ..feeds import FORMATS, PAGED, format_of
 from ..feeds.face import faces
 from ..feeds.names import (
+    ARCHIVE,
+    ARTICLES,
     ASSETS,
     MAIN,
     OBSOLETE_FILES,
@@ -45,7 +48,7 @@ from ..plan.plan import Unit
 from ..progress import bar
 from ..store.publish import Outcome
 from ..store.state import State
-from .assets import Document, face_files
+from .assets import Document, Output, face_files
 from .render import (
     ArticleTask,
     Failure,
@@ -104,8 +107,16 @@ class Producers:
         self.current: list[Article] = []
         self.slugs = sorted(u.slug for u in units if u.slug is not None)
         self.unpaged: set[str] = set()  # the slugs of the units whose article has no page (gone, or its own URL)
+        many = workers() >= 2
+        self.parallel_articles = many and len(self.slugs) >= PARALLEL_ARTICLES_FROM
+        self.parallel_pages = many and len(self.pages) >= PARALLEL_PAGES_FROM
 
-    def documents(self) -> Iterator[Document]:
+    @property
+    def folders(self) -> list[str]:
+        """The directories that worker processes stage documents into (:func:`~seedfeed.store.publish.stage`)."""
+        return [folder for folder, used in ((ARTICLES, self.parallel_articles), (ARCHIVE, self.parallel_pages)) if used]
+
+    def documents(self) -> Iterator[Output]:
         """Every document, in the order they are staged."""
         yield from bar(self.articles(), total=len(self.slugs), label="article pages", enabled=self.run.progress)
         entries = self._resolve(self.state.newest(self.site.limit))
@@ -137,28 +148,28 @@ class Producers:
         """The site's icon and logo that are local files, published with the subscription feeds."""
         yield from face_files(self.site, self.run.config.out)
 
-    def articles(self) -> Iterator[Document]:
+    def articles(self) -> Iterator[Output]:
         """The local image of each article of the units, and the page of each that links to one (that gives
         no URL of its own), verified: in worker processes when there are many."""
-        seeds = self.run.config.seeds
+        seeds, out = self.run.config.seeds, self.run.config.out
         batches = [tuple(self.slugs[at : at + ARTICLE_BATCH]) for at in range(0, len(self.slugs), ARTICLE_BATCH)]
-        results: Generator[tuple[Any, tuple[list[str], list[Document]] | Failure], None, None]  # (batch, made)
-        if len(self.slugs) < PARALLEL_ARTICLES_FROM or workers() < 2:
+        results: Generator[tuple[Any, tuple[list[str], Sequence[Output]] | Failure], None, None]  # (batch, made)
+        if not self.parallel_articles:
             results = ((batch, articles_documents(self.links, batch, seeds, self.site)) for batch in batches)
         else:  # each worker reads its batch's articles from the state itself (committed before publishing)
-            tasks = (ArticleTask(self.run.config.state, self.site, seeds, batch) for batch in batches)
+            tasks = (ArticleTask(self.run.config.state, self.site, seeds, batch, out) for batch in batches)
             results = in_workers(render_articles, tasks)
-        with closing(results):  # a worker pool ends here, even on a failure
+        with closing(results), _staging(out):  # a worker pool ends here, even on a failure
             for _, result in results:
                 if isinstance(result, Failure):
                     raise Unpublishable(self.links.resolve(self.state.articles([result.slug]).values()), result.reason)
                 self.unpaged.update(result[0])
                 yield from result[1]
 
-    def archive(self) -> Iterator[Document]:
+    def archive(self) -> Iterator[Output]:
         """The archive pages of the units, in every format, and their views: in worker processes when there
         are many. The page before a new page is among them (:func:`~seedfeed.plan.archive.with_neighbours`)."""
-        if len(self.pages) < PARALLEL_PAGES_FROM or workers() < 2:
+        if not self.parallel_pages:
             for number in self.pages:
                 articles = self._resolve(self.state.page_articles(number))
                 page = self._page(number)
@@ -168,8 +179,11 @@ class Producers:
         # Each worker reads its page's articles from the state itself (committed before
         # publishing), resolves, renders and verifies them: this process only publishes.
         config = self.run.config
-        tasks = (PageTask(config.state, self.site, self._page(n), self.run.now, self.newest) for n in self.pages)
-        with closing(in_workers(render_page, tasks)) as results:  # the pool ends here, even on a failure
+        tasks = (
+            PageTask(config.state, self.site, self._page(n), self.run.now, self.newest, config.out) for n in self.pages
+        )
+        # The pool ends here, even on a failure.
+        with closing(in_workers(render_page, tasks)) as results, _staging(config.out):
             for task, result in results:
                 if isinstance(result, str):
                     assert task.page.number is not None
@@ -230,6 +244,15 @@ class Producers:
         return self.current[:]
 
 
+@contextmanager
+def _staging(out: Path) -> Iterator[None]:
+    """Where workers stage documents: a file they could not write is the build's error, not an article's."""
+    try:
+        yield
+    except OSError as exc:
+        raise PublishError(exc.filename or out, f"cannot write: {exc.strerror or exc}") from None
+
+
 @dataclass(frozen=True, slots=True)
 class Done:
     """What publishing the documents of some units did."""
@@ -247,7 +270,9 @@ def publish_units(run: Run, state: State, units: Set[Unit]) -> Done:
     """
     producers = Producers(run, state, units)
     try:
-        outcome = run.writer.publish(run.config.out, producers.documents(), _verify_staged, tidy=run.tidy)
+        outcome = run.writer.publish(
+            run.config.out, producers.documents(), _verify_staged, tidy=run.tidy, folders=producers.folders
+        )
     except Unpublishable:
         raise
     except PublishError as exc:

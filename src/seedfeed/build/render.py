@@ -1,10 +1,12 @@
 """What one article or one archive page publishes, rendered and verified: in the build, or in a worker process.
 
 A worker gets a task naming the state database (read-only, committed before
-publishing), the settings and the page or the slugs; it reads the articles
-itself, resolves their related stories, renders and verifies every document,
-and sends back the bytes, or the article that failed and why. The build only
-stages and renames.
+publishing), the settings, the page or the slugs and the output directory; it
+reads the articles itself, resolves their related stories, renders and
+verifies every document and stages it (:func:`~seedfeed.store.publish.stage`),
+and sends back a note of what it staged, or the article that failed and why.
+The build only renames. Images are sent back as bytes: two articles may share
+one, and only the build may stage a name twice.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from ..feeds import FORMATS, Format, format_of
 from ..feeds.names import Page, article_of, article_page, is_asset, view_name
 from ..model import Article, Site
 from ..plan.links import cited_titles, has_page, resolve_related
+from ..store.publish import stage
 from ..store.state import State
-from .assets import Document, asset
+from .assets import Document, Output, asset
 from .unpublishable import Unpublishable
 
 
@@ -120,13 +123,19 @@ def page_extras(articles: list[Article], site: Site, page: Page, newest: int | N
 @dataclass(frozen=True, slots=True)
 class PageTask:
     """One archive page for a worker: where the state is, the settings, the page, the build's time, the
-    newest archive page (for the views' links)."""
+    newest archive page (for the views' links), the output directory it stages into."""
 
     state: Path
     site: Site
     page: Page
     now: datetime
     newest: int | None
+    out: Path
+
+
+def staged(out: Path, documents: list[Document]) -> list[Output]:
+    """In a worker: each document staged in ``out``, but images, which go back as bytes."""
+    return [(name, data if is_asset(name) else stage(out, name, data)) for name, data in documents]
 
 
 _worker_links: tuple[Path, Links] | None = None  # a worker's read-only state and the links it has looked up
@@ -148,6 +157,7 @@ class ArticleTask:
     site: Site
     seeds: Path
     slugs: tuple[str, ...]
+    out: Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,9 +168,13 @@ class Failure:
     reason: str
 
 
-def render_articles(task: ArticleTask) -> tuple[list[str], list[Document]] | Failure:
-    """In a worker: :func:`articles_documents` of ``task``'s slugs, read from the state it names."""
-    return articles_documents(_links(task.state, task.site.related_url), task.slugs, task.seeds, task.site)
+def render_articles(task: ArticleTask) -> tuple[list[str], list[Output]] | Failure:
+    """In a worker: :func:`articles_documents` of ``task``'s slugs, read from the state it names, staged."""
+    made = articles_documents(_links(task.state, task.site.related_url), task.slugs, task.seeds, task.site)
+    if isinstance(made, Failure):
+        return made
+    unpaged, documents = made
+    return unpaged, staged(task.out, documents)  # an OSError reaches the build: not an article's fault
 
 
 def articles_documents(
@@ -184,9 +198,9 @@ def articles_documents(
     return list(unpaged), documents
 
 
-def render_page(task: PageTask) -> tuple[int, list[Document]] | str:
-    """In a worker: (entries, every document of an archive page and their views) rendered and verified; or why
-    not."""
+def render_page(task: PageTask) -> tuple[int, list[Output]] | str:
+    """In a worker: (entries, every document of an archive page and their views) rendered, verified and staged;
+    or why not."""
     from ..feeds.entry import Documents
 
     links = _links(task.state, task.site.related_url)
@@ -197,4 +211,4 @@ def render_page(task: PageTask) -> tuple[int, list[Document]] | str:
         documents += page_extras(articles, task.site, task.page, task.newest)
     except Exception as exc:  # reported in the build, which finds the article responsible
         return f"rendering or verification failed: {exc!r}"
-    return len(articles), documents
+    return len(articles), staged(task.out, documents)

@@ -8,6 +8,12 @@ every previous feed as it was. Documents arrive one at a time and only
 their temporary files are kept, so a build of thousands of archive pages
 holds one in memory.
 
+Worker processes may stage documents themselves (:func:`stage`): they put the
+bytes in the temporary file and send back only a :class:`Staged` note, so that
+a cold build does not carry every page through a pipe to be written here. The
+writer prepares their directories before it asks for the first document, and
+treats their files as its own: renamed with the rest, or removed on failure.
+
 Durability, in order: (1) every temporary file's bytes reach the disk, by
 one ``syncfs`` of the output's file system (Linux) or else one ``fsync``
 per file; (2) the renames, archive pages first and the index last
@@ -40,6 +46,19 @@ Verifier = Callable[[str, bytes], None]
 
 
 @dataclass(frozen=True, slots=True)
+class Staged:
+    """A document another process has verified and staged (:func:`stage`): the SHA-256 of its bytes, and
+    whether they are those of the file in place (then nothing was staged)."""
+
+    sha256: str
+    same: bool
+
+
+#: A document's content: its bytes, or the note of a worker that staged them.
+Content = bytes | Staged
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """What :meth:`Writer.publish` did: the files it rewrote, and every document it was given, as on disk now."""
 
@@ -56,7 +75,13 @@ class Writer:
     """
 
     def publish(
-        self, out: Path, documents: Iterable[tuple[str, bytes]], verify: Verifier, *, tidy: bool = True
+        self,
+        out: Path,
+        documents: Iterable[tuple[str, Content]],
+        verify: Verifier,
+        *,
+        tidy: bool = True,
+        folders: Iterable[str] = (),
     ) -> Outcome:
         """Write ``documents`` (``(name relative to out, bytes)`` pairs) into ``out``.
 
@@ -68,14 +93,30 @@ class Writer:
         written to, the temporary files a killed build left (and list it, so
         that a name not in it is not read); without it, a temporary file left
         behind is replaced when its name is staged again.
+
+        A document given as :class:`Staged` was verified and staged by a
+        worker process into one of ``folders``, which are prepared before
+        the first document is asked for. If publishing fails, ``documents``
+        is closed (its workers stop) and every temporary file in ``folders``
+        is removed, also those whose notes never arrived.
         """
         staged: set[str] = set()  # the names staged, each in its temporary file (:func:`temporary`)
         hashes: dict[str, str] = {}
         present: dict[Path, set[str] | None] = {}  # directory → its names when the build began writing there
+        shared = [out / folder for folder in folders]  # where workers stage
         target = out
+        done = False
         try:
+            for directory in shared:
+                target = directory
+                present[directory] = self._prepare(directory, tidy)
             for name, data in documents:
                 target = out / name
+                if isinstance(data, Staged):  # verified and staged by a worker, or equal to the file in place
+                    hashes[name] = data.sha256
+                    if not data.same:
+                        staged.add(name)
+                    continue
                 if target.parent not in present:
                     present[target.parent] = self._prepare(target.parent, tidy)
                 names = present[target.parent]
@@ -100,11 +141,17 @@ class Writer:
                 _fsync_dir(directory)
             # One dictionary at a time: a cold build publishes 100,000 files.
             files = {name: _record(out / name, hashes.pop(name)) for name in list(hashes)}
+            done = True
         except OSError as exc:
             raise PublishError(target, f"cannot write: {exc.strerror or exc}") from None
         finally:
             for name in staged:
                 temporary(out / name).unlink(missing_ok=True)
+            if not done and shared:
+                _stop(documents)  # no worker stages anything after this
+                for directory in shared:
+                    with suppress(OSError):
+                        _remove_stale_temporaries(directory)
         return Outcome(written, files)
 
     def replace(self, temp: Path, target: Path) -> None:
@@ -136,7 +183,7 @@ class Writer:
         return _remove_stale_temporaries(directory) if tidy else None
 
 
-def publish(out: Path, documents: Iterable[tuple[str, bytes]], verify: Verifier) -> list[str]:
+def publish(out: Path, documents: Iterable[tuple[str, Content]], verify: Verifier) -> list[str]:
     """:meth:`Writer.publish` with the default writer; return the names rewritten."""
     return Writer().publish(out, documents, verify).written
 
@@ -144,6 +191,26 @@ def publish(out: Path, documents: Iterable[tuple[str, bytes]], verify: Verifier)
 def unpublish(out: Path, names: Iterable[str]) -> list[str]:
     """:meth:`Writer.unpublish` with the default writer."""
     return Writer().unpublish(out, names)
+
+
+def stage(out: Path, name: str, data: bytes) -> Staged:
+    """In a worker process: ``data`` staged for ``name`` in ``out`` as :meth:`Writer.publish` stages it, or
+    nothing staged when the file in place holds these bytes. The writer must have prepared the directory
+    (its ``folders``), and ``name`` must be no other document's."""
+    target = out / name
+    sha = hashlib.sha256(data).hexdigest()
+    if _current(target) == data:
+        return Staged(sha, True)
+    _stage(target, data)
+    return Staged(sha, False)
+
+
+def _stop(documents: Iterable[Any]) -> None:
+    """Close ``documents`` if it is a generator (its worker pool ends and waits for its tasks)."""
+    close = getattr(documents, "close", None)
+    if close is not None:
+        with suppress(Exception):
+            close()
 
 
 def _record(path: Path, sha: str) -> FileRecord:
