@@ -80,13 +80,18 @@ def resolve_related(articles: Iterable[Article], links: Mapping[str, str | None]
     ['https://x.si/kim-in-putin', 'https://x.si/drugo']
     """
 
-    def url(story: RelatedStory) -> str | None:
+    def linked(story: RelatedStory) -> RelatedStory:
         if story.url is not None:
-            return story.url
+            return story
         found = links.get(title_key(story.title))
         if found is None and pattern is not None:
             slug = slugify(story.title)
             found = pattern.replace("{slug}", slug) if slug else None
-        return found
+        return story if found is None else RelatedStory(story.title, story.teaser, found, story.link_text)
 
-    return [replace(a, related=tuple(replace(s, url=url(s)) for s in a.related)) if a.related else a for a in articles]
+    def resolved(article: Article) -> Article:
+        related = tuple(map(linked, article.related))
+        # Unchanged objects are kept: dataclasses.replace costs microseconds, and a build resolves every article.
+        return article if related == article.related else replace(article, related=related)
+
+    return [resolved(a) if a.related else a for a in articles]
