@@ -111,9 +111,9 @@ def test_files_replace_the_old_ones_article_pages_first_and_the_index_last(paged
     renamed: list[str] = []
 
     class Recording(Writer):
-        def replace(self, temp: Path, target: Path) -> None:
-            renamed.append(str(target.relative_to(paged.out)))
-            super().replace(temp, target)
+        def replace(self, out: Path, name: str) -> None:
+            renamed.append(name)
+            super().replace(out, name)
 
     for n in range(4):  # two new archive pages' worth: older pages gain their next-archive link
         (paged.seeds / f"2026-10-2{n}-novo-{n}.txt").write_text(f"Novo {n}\nBesedilo.\n", encoding="utf-8")
@@ -175,11 +175,11 @@ _KILLER = textwrap.dedent(
 
     class Killed(Writer):
         done = 0
-        def replace(self, temp, target):
+        def replace(self, out, name):
             if self.done == int(sys.argv[2]):
                 os.kill(os.getpid(), signal.SIGKILL)
             self.done += 1
-            super().replace(temp, target)
+            super().replace(out, name)
 
     root = Path(sys.argv[1])
     site = Site(page_size=2, limit=3, feeds_url=sys.argv[3])

@@ -215,7 +215,12 @@ def _load(run: Run, state: State, listing: Scan, work: Plan) -> Changes:
     changes = record(run, state, work.read, listing.files, not work.everything, recovered)
     changes.removed = gone.removed
     changes.affected |= gone.affected
-    state.set_known_files(listing.files, listing.changed)  # every listed file now has its row
+    # Every listed file now has its row. What the listing changed is stored: at 100,000 seeds,
+    # a few names rather than the whole listing again (marshal and a 6 MB row).
+    changed = listing.changed
+    if changed is None and not work.everything:  # a full scan: the names it differs from the last listing in
+        changed = frozenset((*work.read, *work.drop))
+    state.set_known_files(listing.files, changed)
     return changes
 
 
@@ -262,7 +267,7 @@ def _owe(run: Run, state: State, ledger: Ledger, work: Plan, changes: Changes, c
             affected |= {Unit.article(slug) for slug in state.slugs()}
         affected |= ledger.owed or frozenset()
         owed = affected
-    pages = len(state.pages())
+    pages = state.page_count()
     recorded = frozenset(owed) if owed is not None else None  # the ledger's copy, gone once it is written
     state.set_ledger(
         replace(current, owed=recorded, articles=state.count(), pages=pages, out=ledger.out, language=language)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import marshal
 import secrets
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection
 
 Files = dict[str, tuple[int, int]]  # seed file name → (size, mtime in ns)
 
@@ -63,11 +63,11 @@ class Snapshot:
             _LISTINGS[self._key] = (found[1], files)  # the next look in this process loads nothing
         return files
 
-    def store(self, files: Files, changed: Iterable[str] | None = None) -> None:
+    def store(self, files: Files, changed: Collection[str] | None = None) -> None:
         """Store ``files``: only the ``changed`` names when given (and few enough), else the whole listing."""
         found = self._db.execute("SELECT generation FROM snapshot WHERE id = 1").fetchone()
         generation = secrets.randbits(62)
-        pending = 0 if changed is None or found is None else self._delta_size()
+        pending = 0 if changed is None or found is None else self._delta_size() + len(changed)
         if changed is None or found is None or pending > DELTA_MAX:
             self._db.execute("DELETE FROM snapshot_delta")
             self._db.execute(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -89,7 +89,7 @@ class State:
             files = {name: (size, mtime) for name, (size, mtime, _) in self.files().items()}
         return files, rejected
 
-    def set_known_files(self, files: dict[str, tuple[int, int]], changed: Iterable[str] | None = None) -> None:
+    def set_known_files(self, files: dict[str, tuple[int, int]], changed: Collection[str] | None = None) -> None:
         """Store the files this build recorded, for :meth:`known_files`.
 
         With ``changed`` (the only names that may differ from the stored
@@ -145,6 +145,11 @@ class State:
         """
         query = "SELECT p.number, count(s.slug) FROM pages p LEFT JOIN seeds s ON s.page = p.number GROUP BY p.number"
         return {int(page): int(count) for page, count in self._db.execute(query)}
+
+    def page_count(self) -> int:
+        """How many archive pages were made (:meth:`pages` without counting their articles)."""
+        (count,) = self._db.execute("SELECT count(*) FROM pages").fetchone()
+        return int(count)
 
     def add_pages(self, numbers: Iterable[int]) -> None:
         """Record archive pages as made (also those a recovery found on disk)."""
