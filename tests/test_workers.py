@@ -61,6 +61,23 @@ def test_only_a_window_of_seeds_is_handed_out_ahead_of_the_build(tasks) -> None:
     assert handed == len(tasks)
 
 
+def test_a_running_pool_starts_its_first_window_before_any_result_is_asked_for(tasks) -> None:
+    """The build hands the archive pages out, renders the subscription feeds meanwhile, then takes the pages."""
+    handed: list[Task] = []
+
+    def counted() -> Iterator[Task]:
+        for task in tasks[:5]:
+            handed.append(task)
+            yield task
+
+    running = workers.Running(load, counted(), window=3)
+    try:
+        assert len(handed) == 3  # at work already
+        assert list(running) == [(task, load(task)) for task in tasks[:5]]  # then in order, one more per result
+    finally:
+        running.close()
+
+
 def test_a_worker_that_dies_leaves_the_rest_to_the_build(tasks, caplog) -> None:
     with caplog.at_level(logging.WARNING):
         loaded = list(load_all(tasks, len(tasks), _die_at_the_third))

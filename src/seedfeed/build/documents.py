@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Generator, Iterable, Iterator, Sequence, Set
-from contextlib import closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -63,13 +63,16 @@ from .render import (
 )
 from .run import Run
 from .unpublishable import Unpublishable
-from .workers import in_workers, workers
+from .workers import Running, in_workers, workers
 
 log = logging.getLogger(__name__)
 
 
 #: From this many archive pages to render on, they are rendered and verified in worker processes.
 PARALLEL_PAGES_FROM = 16
+#: Archive pages handed to the workers ahead of the results taken: enough to keep them busy while this
+#: process renders the subscription feeds. A result is a note, not the page (the worker staged it).
+PAGES_AHEAD = 32
 #: Fragments kept for reuse within a build: the subscription and topic feeds share their newest entries.
 FRAGMENTS_KEPT = 1024
 #: Article pages whose articles are read from the state in one query; in a worker process, one task.
@@ -117,16 +120,28 @@ class Producers:
         return [folder for folder, used in ((ARTICLES, self.parallel_articles), (ARCHIVE, self.parallel_pages)) if used]
 
     def documents(self) -> Iterator[Output]:
-        """Every document, in the order they are staged."""
+        """Every document, in the order they are staged.
+
+        The archive pages are handed to the workers before this process
+        renders the subscription feeds, and taken after: the workers begin
+        while it renders (the order of the renames is
+        :func:`~seedfeed.feeds.names.publish_order`, whatever this one).
+        The topic feeds come after the archive pages: the entries this
+        process renders are stored in the state, and a write that outgrows
+        SQLite's page cache while the workers read it would wait for them.
+        """
         yield from bar(self.articles(), total=len(self.slugs), label="article pages", enabled=self.run.progress)
         entries = self._resolve(self.state.newest(self.site.limit))
-        if entries:
-            yield from self.faces()
-            yield from self.subscription(entries)
-        else:
-            log.error("no seed could be published; the subscription feeds were left as they were")
-        total = PAGE_DOCUMENTS * len(self.pages)
-        yield from bar(self.archive(), total=total, label="pages rendered", enabled=self.run.progress)
+        with ExitStack() as pool:  # the archive's workers end here, even on a failure
+            pages = self.archive(pool)
+            if entries:
+                yield from self.faces()
+                yield from self.subscription(entries)
+            else:
+                log.error("no seed could be published; the subscription feeds were left as they were")
+            self.current.clear()
+            total = PAGE_DOCUMENTS * len(self.pages)
+            yield from bar(pages, total=total, label="pages rendered", enabled=self.run.progress)
         yield from self.topics()
         self.current.clear()
         if entries:
@@ -166,24 +181,29 @@ class Producers:
                 self.unpaged.update(result[0])
                 yield from result[1]
 
-    def archive(self) -> Iterator[Output]:
+    def archive(self, pool: ExitStack) -> Iterator[Output]:
         """The archive pages of the units, in every format, and their views: in worker processes when there
-        are many. The page before a new page is among them (:func:`~seedfeed.plan.archive.with_neighbours`)."""
+        are many, which start now and end with ``pool``. The page before a new page is among them
+        (:func:`~seedfeed.plan.archive.with_neighbours`)."""
         if not self.parallel_pages:
-            for number in self.pages:
-                articles = self._resolve(self.state.page_articles(number))
-                page = self._page(number)
-                yield from self.renderer.render(articles, page, empty_updated=self.run.now)
-                yield from page_extras(articles, self.site, page, self.newest)
-            return
+            return self._archive_here()
         # Each worker reads its page's articles from the state itself (committed before
         # publishing), resolves, renders and verifies them: this process only publishes.
         config = self.run.config
         tasks = (
             PageTask(config.state, self.site, self._page(n), self.run.now, self.newest, config.out) for n in self.pages
         )
-        # The pool ends here, even on a failure.
-        with closing(in_workers(render_page, tasks)) as results, _staging(config.out):
+        return self._archive_from(pool.enter_context(closing(Running(render_page, tasks, PAGES_AHEAD))))
+
+    def _archive_here(self) -> Iterator[Output]:
+        for number in self.pages:
+            articles = self._resolve(self.state.page_articles(number))
+            page = self._page(number)
+            yield from self.renderer.render(articles, page, empty_updated=self.run.now)
+            yield from page_extras(articles, self.site, page, self.newest)
+
+    def _archive_from(self, results: Running[PageTask, tuple[int, list[Output]] | str]) -> Iterator[Output]:
+        with _staging(self.run.config.out):
             for task, result in results:
                 if isinstance(result, str):
                     assert task.page.number is not None

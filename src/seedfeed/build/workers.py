@@ -108,26 +108,54 @@ def pool() -> Any:
 def in_workers(
     function: Callable[[_T], _R], tasks: Iterable[_T], window: int | None = None
 ) -> Generator[tuple[_T, _R], None, None]:
-    """``(task, function(task))`` in the order of ``tasks``, computed in worker processes.
-
-    At most ``window`` tasks (by default a few per worker) are in flight:
-    ``tasks`` is consumed as results come back, so memory holds a window of
-    pages, not the archive.
-    """
-    window = window or 3 * workers()
-    executor = pool()
+    """``(task, function(task))`` in the order of ``tasks``, computed in worker processes (:class:`Running`,
+    started when the first result is asked for)."""
+    running = Running(function, tasks, window)
     try:
-        pending: deque[tuple[_T, Any]] = deque()
-        for task in tasks:
-            pending.append((task, executor.submit(function, task)))
-            if len(pending) >= window:
-                done, future = pending.popleft()
-                yield done, future.result()
-        while pending:
-            done, future = pending.popleft()
-            yield done, future.result()
+        yield from running
     finally:  # also when the consumer stops early: no task left running, no pool left to the collector
-        executor.shutdown(wait=True, cancel_futures=True)
+        running.close()
+
+
+class Running(Generic[_T, _R]):
+    """``function`` over ``tasks`` in worker processes, started at once: ``(task, result)`` in the order of
+    ``tasks``, as they are taken.
+
+    The pool is made and the first ``window`` tasks (by default a few per
+    worker) handed out when this is made, so that the build can do other
+    work while the workers begin; each result taken hands out one more, so
+    memory holds a window of pages, not the archive. :meth:`close` ends the
+    pool and cancels what has not started: call it whether or not every
+    result was taken.
+    """
+
+    def __init__(self, function: Callable[[_T], _R], tasks: Iterable[_T], window: int | None = None) -> None:
+        self._function = function
+        self._tasks = iter(tasks)
+        self._pending: deque[tuple[_T, Any]] = deque()  # (task, its future), in order
+        self._executor = pool()
+        try:
+            self._hand(window or 3 * workers())
+        except BaseException:
+            self.close()
+            raise
+
+    def __iter__(self) -> Iterator[tuple[_T, _R]]:
+        return self
+
+    def __next__(self) -> tuple[_T, _R]:
+        if not self._pending:
+            raise StopIteration
+        task, future = self._pending.popleft()
+        self._hand(1)
+        return task, future.result()
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def _hand(self, count: int) -> None:
+        for task in islice(self._tasks, count):
+            self._pending.append((task, self._executor.submit(self._function, task)))
 
 
 class Forked(Generic[_R]):
