@@ -163,7 +163,7 @@ class Writer:
         file or the new one. Bare ``os`` calls on names: a cold build renames one file per article."""
         folder, _, base = name.rpartition("/")
         directory = f"{out}/{folder}" if folder else str(out)
-        os.replace(f"{directory}/.{base}.tmp", f"{directory}/{base}")  # noqa: PTH105 -- see above
+        os.replace(f"{directory}/{_hidden(base)}", f"{directory}/{base}")  # noqa: PTH105 -- see above
 
     def unpublish(self, out: Path, names: Iterable[str]) -> list[str]:
         """Delete published files that no longer have anything to publish (a topic's last article went)."""
@@ -251,7 +251,11 @@ _STAGE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 
 
 def temporary(target: Path) -> Path:
     """Where ``target``'s new bytes are staged: ``.<name>.tmp`` beside it."""
-    return target.with_name(f".{target.name}.tmp")
+    return target.with_name(_hidden(target.name))
+
+
+def _hidden(base: str) -> str:
+    return f".{base}.tmp"
 
 
 def _stage(target: Path, data: bytes) -> None:
