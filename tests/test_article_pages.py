@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from lxml import etree, html
 
 from seedfeed.build import build
+from seedfeed.build.render import PageTask, render_page
 from seedfeed.config import load_config
 from seedfeed.errors import ConfigError, PublishError
 from seedfeed.feeds.names import article_page
@@ -268,3 +271,34 @@ def test_a_page_a_worker_cannot_stage_is_a_publish_error_naming_the_file(
     assert sorted(p.name for p in (config.out / "archive").iterdir()) == [blocker.name]  # nothing else left
     blocker.rmdir()
     assert "archive/3.atom.xml" in build(config, now=NOW).written
+
+
+def _killed_at_page_3(task: PageTask) -> object:
+    """A worker killed (the OOM killer, an operator) while it renders archive page 3."""
+    if task.page.number == 3 and multiprocessing.parent_process() is not None:
+        os._exit(1)
+    return render_page(task)
+
+
+def test_a_worker_killed_while_rendering_pages_is_one_publish_error_and_blames_no_article(
+    tmp_path: Path, make_config, monkeypatch
+) -> None:
+    import seedfeed.build.documents as documents
+    import seedfeed.build.workers as workers
+
+    monkeypatch.setattr(documents, "workers", lambda: 2)  # also on a one-core machine
+    monkeypatch.setattr(workers, "workers", lambda: 2)
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for n in range(2 * documents.PARALLEL_PAGES_FROM + 2):  # archive pages in the workers
+        (seeds / f"2024-01-{n % 28 + 1:02d}-clanek-{n:04d}.txt").write_text(
+            f"Članek {n}\nBesedilo.\n", encoding="utf-8"
+        )
+    config = make_config(seeds, page_size=2, limit=2)
+    monkeypatch.setattr(documents, "render_page", _killed_at_page_3)
+    with pytest.raises(PublishError, match=r"a worker process ended while rendering archive pages"):
+        build(config, now=NOW)
+    assert not (config.out / "atom.xml").exists()  # nothing published, and no seed rejected for it
+    monkeypatch.setattr(documents, "render_page", render_page)
+    report = build(config, now=NOW)
+    assert report.rejected == () and "archive/3.atom.xml" in report.written

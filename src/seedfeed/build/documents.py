@@ -174,7 +174,7 @@ class Producers:
         else:  # each worker reads its batch's articles from the state itself (committed before publishing)
             tasks = (ArticleTask(self.run.config.state, self.site, seeds, batch, out) for batch in batches)
             results = in_workers(render_articles, tasks)
-        with closing(results), _staging(out):  # a worker pool ends here, even on a failure
+        with closing(results), _staging(out, "article pages"):  # a worker pool ends here, even on a failure
             for _, result in results:
                 if isinstance(result, Failure):
                     raise Unpublishable(self.links.resolve(self.state.articles([result.slug]).values()), result.reason)
@@ -203,7 +203,7 @@ class Producers:
             yield from page_extras(articles, self.site, page, self.newest)
 
     def _archive_from(self, results: Running[PageTask, tuple[int, list[Output]] | str]) -> Iterator[Output]:
-        with _staging(self.run.config.out):
+        with _staging(self.run.config.out, "archive pages"):
             for task, result in results:
                 if isinstance(result, str):
                     assert task.page.number is not None
@@ -265,12 +265,18 @@ class Producers:
 
 
 @contextmanager
-def _staging(out: Path) -> Iterator[None]:
-    """Where workers stage documents: a file they could not write is the build's error, not an article's."""
+def _staging(out: Path, what: str) -> Iterator[None]:
+    """Where workers render and stage ``what``: a file they could not write, or a worker that ended (the OOM
+    killer, an operator), is the build's error, not an article's. Nothing is published; the next build
+    renders them again."""
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         yield
     except OSError as exc:
         raise PublishError(exc.filename or out, f"cannot write: {exc.strerror or exc}") from None
+    except BrokenProcessPool:
+        raise PublishError(out, f"a worker process ended while rendering {what}; nothing was published") from None
 
 
 @dataclass(frozen=True, slots=True)
