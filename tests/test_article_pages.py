@@ -14,9 +14,9 @@ import feedparser
 import pytest
 from lxml import etree, html
 
-from seedfeed.build import build
+from seedfeed.build import build, documents, workers
 from seedfeed.build.render import PageTask, render_page
-from seedfeed.config import load_config
+from seedfeed.config import Config, load_config
 from seedfeed.errors import ConfigError, PublishError
 from seedfeed.feeds.names import article_page
 from seedfeed.store.publish import temporary
@@ -191,9 +191,6 @@ def _tree(out: Path) -> dict[str, bytes]:
 def test_article_pages_rendered_in_worker_processes_are_the_pages_one_process_renders(
     tmp_path: Path, make_config, monkeypatch
 ) -> None:
-    import seedfeed.build.documents as documents
-    import seedfeed.build.workers as workers
-
     count = documents.PARALLEL_ARTICLES_FROM + 3  # every batch in a worker, and a short last one
     seeds = tmp_path / "seeds"
     seeds.mkdir()
@@ -249,21 +246,23 @@ def test_an_article_page_that_fails_in_a_worker_names_its_article(
     assert failure == Failure("2023-09-13-kim", "rendering or verification failed: ValueError('no canonical link')")
 
 
-def test_a_page_a_worker_cannot_stage_is_a_publish_error_naming_the_file(
-    tmp_path: Path, make_config, monkeypatch
-) -> None:
-    import seedfeed.build.documents as documents
-    import seedfeed.build.workers as workers
-
-    monkeypatch.setattr(documents, "workers", lambda: 2)  # also on a one-core machine
+def _pages_in_workers(tmp_path: Path, make_config, monkeypatch) -> Config:
+    """A corpus whose archive pages are rendered in two worker processes (also on a one-core machine)."""
+    monkeypatch.setattr(documents, "workers", lambda: 2)
     monkeypatch.setattr(workers, "workers", lambda: 2)
     seeds = tmp_path / "seeds"
     seeds.mkdir()
-    for n in range(2 * documents.PARALLEL_PAGES_FROM + 2):  # archive pages in the workers
+    for n in range(2 * documents.PARALLEL_PAGES_FROM + 2):
         (seeds / f"2024-01-{n % 28 + 1:02d}-clanek-{n:04d}.txt").write_text(
             f"Članek {n}\nBesedilo.\n", encoding="utf-8"
         )
-    config = make_config(seeds, page_size=2, limit=2)
+    return make_config(seeds, page_size=2, limit=2)
+
+
+def test_a_page_a_worker_cannot_stage_is_a_publish_error_naming_the_file(
+    tmp_path: Path, make_config, monkeypatch
+) -> None:
+    config = _pages_in_workers(tmp_path, make_config, monkeypatch)
     blocker = temporary(config.out / "archive" / "3.atom.xml")
     blocker.mkdir(parents=True)  # a directory where a worker stages: no file can be created there, even by root
     with pytest.raises(PublishError, match=r"archive/\.3\.atom\.xml\.tmp: cannot write: Is a directory"):
@@ -283,18 +282,7 @@ def _killed_at_page_3(task: PageTask) -> object:
 def test_a_worker_killed_while_rendering_pages_is_one_publish_error_and_blames_no_article(
     tmp_path: Path, make_config, monkeypatch
 ) -> None:
-    import seedfeed.build.documents as documents
-    import seedfeed.build.workers as workers
-
-    monkeypatch.setattr(documents, "workers", lambda: 2)  # also on a one-core machine
-    monkeypatch.setattr(workers, "workers", lambda: 2)
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    for n in range(2 * documents.PARALLEL_PAGES_FROM + 2):  # archive pages in the workers
-        (seeds / f"2024-01-{n % 28 + 1:02d}-clanek-{n:04d}.txt").write_text(
-            f"Članek {n}\nBesedilo.\n", encoding="utf-8"
-        )
-    config = make_config(seeds, page_size=2, limit=2)
+    config = _pages_in_workers(tmp_path, make_config, monkeypatch)
     monkeypatch.setattr(documents, "render_page", _killed_at_page_3)
     with pytest.raises(PublishError, match=r"a worker process ended while rendering archive pages"):
         build(config, now=NOW)
