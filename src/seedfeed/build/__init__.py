@@ -39,7 +39,6 @@ from .fastpath import (
     output,
     owed_by,
     scan_digest,
-    stale,
     sweep,
     unchanged,
 )
@@ -167,12 +166,9 @@ def _stages(run: Run, changed: Collection[str] | None, lost: Sweep | None) -> Re
         current = Ledger(settings, rendered=rendering, out=output(run.config))
         owed = _owe(run, state, ledger, work, changes, current)  # changes.affected, with what else is owed
         del listing, work  # at 100,000 seeds, tens of MB not to hold while publishing
-        if lost is None:
-            missing = []  # told what changed (--watch): lost output is left to the next full build
-        elif ledger.out != current.out:  # another output: the state forgot what the sweep looked for
-            missing = stale(run.config.out, state.each_published())
-        else:
-            missing = lost.result()
+        # Told what changed (--watch): lost output is left to the next full build. Another output:
+        # every document is owed there (_owe), and the state forgot what the sweep looked for.
+        missing = [] if lost is None or ledger.out not in (None, current.out) else lost.result()
         published = _publish(run, state, owed, missing)
         rejected = (*unlisted, *changes.rejected, *published.rejected)
         # A build with rejected seeds records no scan digest: they are reported again next time.
