@@ -197,6 +197,24 @@ def test_a_published_seed_fixed_after_a_rejection_is_updated_when_fixed(make_con
     assert _modified(config, "clanek") == expected
 
 
+def test_a_published_seed_rejected_after_an_edit_leaves_every_document_at_once(make_config) -> None:
+    config = make_config(limit=1)
+    (config.seeds / "2024-01-02-drugi.txt").write_text("Drugi\nBesedilo.\n")
+    seed = config.seeds / "2024-01-01-clanek.txt"  # archived: in an archive page, not the subscription feeds
+    seed.write_text("---\ntags: Volitve\n---\n" + PUBLISHED)
+    build(config, now=NOW)
+    archived = [page for page in (config.out / "archive").glob("*.json") if "2024-01-01-clanek" in page.read_text()]
+    assert archived and (config.out / "articles/2024-01-01-clanek.html").exists()
+    assert (config.out / "tags/volitve.atom.xml").exists()
+    seed.write_text("---\ntags: Volitve\n---\n" + TYPO)
+    report = build(config, now=NOW + HOUR)
+    assert len(report.rejected) == 1
+    assert "2024-01-01-clanek" not in archived[0].read_text()  # its archive page is rendered without it
+    assert not (config.out / "articles/2024-01-01-clanek.html").exists()
+    assert not (config.out / "tags/volitve.atom.xml").exists()  # its only article's topic feed goes
+    assert "2024-01-01-clanek" not in (config.out / "index.html").read_text()
+
+
 def test_updated_never_moves_backwards_when_the_clock_does(make_config) -> None:
     config = make_config()
     seed = config.seeds / "2024-01-01-clanek.txt"

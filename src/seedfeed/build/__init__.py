@@ -241,7 +241,7 @@ def _owe(run: Run, state: State, ledger: Ledger, work: Plan, changes: Changes, c
     moved = ledger.out is not None and ledger.out != current.out  # another output: nothing there is known
     if moved:
         state.forget_published()
-    corpus = bool(changes.new or changes.changed or changes.removed or work.everything)
+    corpus = bool(changes.new or changes.changed or changes.removed or changes.withdrawn or work.everything)
     language = _language(run, state, ledger) if corpus or restyle or ledger.language is None else ledger.language
     relang = language != ledger.language  # every document declares it: every document again
     everything = work.everything or restyle or moved or relang

@@ -51,6 +51,7 @@ class Changes:
     new: int = 0
     changed: int = 0
     removed: int = 0
+    withdrawn: int = 0  # published articles whose seed is now rejected: they leave every document
     read: int = 0  # seed files read (their size or mtime changed, or they are new or were rejected)
     parsed: int = 0  # of those, the ones whose bytes changed, so they were parsed
     rejected: list[SeedError] = field(default_factory=list)
@@ -226,6 +227,8 @@ class _Recorder:
 
     def _reject(self, error: SeedError, name: str, stat: tuple[int, int], sha: str) -> None:
         self.changes.rejected.append(error)
+        old = self.rows.get(name)
+        self.changes.withdrawn += old is not None and old.slug is not None
         self.writes.append(rejected_row(error, self.rows.get(name), name, stat, sha, self.run.now))
         self.topics[name] = []
         self.images[name] = None
