@@ -48,6 +48,23 @@ def test_a_feed_per_tag_and_per_source_with_its_own_id_title_and_self_link(make_
     assert 'href="https://example.org/feeds/tags/volitve.atom.xml"' in page and 'href="../index.html"' in page
 
 
+def test_a_topic_feed_holds_its_newest_articles_and_follows_a_new_date_or_a_rejection(make_config) -> None:
+    config = make_config(limit=2)
+    for day in (1, 2, 3, 4):
+        seed(config.seeds, f"2024-01-0{day}-t{day}.txt", f"---\ntags: Volitve\n---\nT{day}\nBesedilo.\n")
+    seed(config.seeds, "2024-01-04-s4.txt", "---\ntags: Volitve\n---\nS4\nBesedilo.\n")  # same day: slug order
+    build(config, now=NOW)
+    assert ids(config.out / "tags/volitve.atom.xml") == ["2024-01-04-s4", "2024-01-04-t4"]
+    # An edit that dates the oldest article newest moves it to the top of its topic feed.
+    seed(config.seeds, "2024-01-01-t1.txt", "---\ntags: Volitve\ndate: 2024-01-05\n---\nT1\nBesedilo.\n")
+    build(config, now=NOW + timedelta(hours=1))
+    assert ids(config.out / "tags/volitve.rss.xml") == ["2024-01-01-t1", "2024-01-04-s4"]
+    # A rejected article leaves it; the next newest takes its place.
+    seed(config.seeds, "2024-01-01-t1.txt", "---\ntags: Volitve\ndate: not a date\n---\nT1\nBesedilo.\n")
+    build(config, now=NOW + timedelta(hours=2))
+    assert ids(config.out / "tags/volitve.atom.xml") == ["2024-01-04-s4", "2024-01-04-t4"]
+
+
 def test_the_rss_source_element_points_at_the_source_feed(make_config) -> None:
     config = make_config()
     corpus(config)

@@ -27,7 +27,7 @@ from ..plan.dates import Before, Change, UniqueTimes, entry_dates
 from ..plan.links import entry_link, title_key
 from ..plan.plan import Unit
 from ..progress import bar
-from ..store.state import Row, State
+from ..store.state import Listing, Row, State
 from .run import Run
 from .workers import load_all
 
@@ -133,7 +133,7 @@ class _Recorder:
         self.claimed: dict[str, str] = {}
         self.writes: list[Row] = []
         self.touched: list[tuple[str, int, int]] = []  # same bytes, new size or mtime
-        self.topics: dict[str, Topics] = {}
+        self.topics: dict[str, list[Listing]] = {}
         self.cites: dict[str, list[str]] = {}
         self.images: dict[str, tuple[str, str, int, int] | None] = {}  # seed → its local image, as the state keeps it
 
@@ -202,6 +202,7 @@ class _Recorder:
         self.times.note(dates.updated)
         link = article.link or entry_link(self.run.config.site, article.slug, dates.published)
         article = replace(article, published=dates.published, updated=dates.updated, link=link or "")
+        published = dates.published.astimezone(UTC).isoformat()
         self.writes.append(
             Row(
                 name,
@@ -210,7 +211,7 @@ class _Recorder:
                 dates.first_seen,
                 dates.updated,
                 slug=article.slug,
-                published=dates.published.astimezone(UTC).isoformat(),
+                published=published,
                 title_key=title_key(article.title),
                 link=article.link,
                 article=article_to_json(article),
@@ -218,7 +219,7 @@ class _Recorder:
             )
         )
         topics = article_topics(article)
-        self.topics[name] = topics
+        self.topics[name] = [Listing(*topic, published, article.slug) for topic in topics]
         self.cites[name] = sorted({title_key(s.title) for s in article.related if s.url is None})
         if dates.change is not Change.SAME:
             self.titles.add(title_key(article.title))

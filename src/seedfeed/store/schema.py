@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seeds (
     name       TEXT PRIMARY KEY,   -- the seed's file name
@@ -40,12 +40,16 @@ CREATE INDEX IF NOT EXISTS seeds_by_slug ON seeds (slug);
 -- the same way in the query for SQLite to use it.
 CREATE INDEX IF NOT EXISTS seeds_by_language ON seeds (json_extract(article, '$.language')) WHERE slug IS NOT NULL;
 CREATE TABLE IF NOT EXISTS topics (   -- the tags and sources of each published article
-    name  TEXT NOT NULL,               -- the seed's file name
-    kind  TEXT NOT NULL,               -- "tags" or "sources"
-    key   TEXT NOT NULL,               -- the topic's slug
-    label TEXT NOT NULL                -- the topic as written
+    name      TEXT NOT NULL,           -- the seed's file name
+    kind      TEXT NOT NULL,           -- "tags" or "sources"
+    key       TEXT NOT NULL,           -- the topic's slug
+    label     TEXT NOT NULL,           -- the topic as written
+    published TEXT NOT NULL,           -- the article's, as its seeds row has it: written with that row
+    slug      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS topics_by_key ON topics (kind, key, label);
+-- A topic feed's newest articles in index order: no sort of all the topic's articles.
+CREATE INDEX IF NOT EXISTS topics_by_date ON topics (kind, key, published DESC, slug);
 CREATE INDEX IF NOT EXISTS topics_by_name ON topics (name);
 CREATE TABLE IF NOT EXISTS pages (number INTEGER PRIMARY KEY);  -- every archive page made, even emptied ones
 CREATE INDEX IF NOT EXISTS seeds_rejected ON seeds (name) WHERE error IS NOT NULL;

@@ -24,6 +24,7 @@ from ..plan.plan import Unit
 from .rows import COLUMNS as _COLUMNS
 from .rows import FileRecord
 from .rows import Ledger as Ledger
+from .rows import Listing as Listing
 from .rows import Row as Row
 from .rows import row_from as _row
 from .rows import values_of as _values
@@ -197,11 +198,11 @@ class State:
             [_values(r) for r in rows],
         )
 
-    def replace_topics(self, topics: dict[str, list[tuple[str, str, str]]]) -> None:
-        """Replace the (kind, key, label) topics of each file name's article."""
+    def replace_topics(self, topics: Mapping[str, Iterable[Listing]]) -> None:
+        """Replace the topics of each file name's article: written with its row, whose date and slug they copy."""
         self._db.executemany("DELETE FROM topics WHERE name = ?", [(name,) for name in topics])
         self._db.executemany(
-            "INSERT INTO topics (name, kind, key, label) VALUES (?, ?, ?, ?)",
+            "INSERT INTO topics (name, kind, key, label, published, slug) VALUES (?, ?, ?, ?, ?, ?)",
             [(name, *t) for name, items in topics.items() for t in items],
         )
 
@@ -235,8 +236,9 @@ class State:
     def topic_articles(self, kind: str, key: str, limit: int) -> Iterator[str]:
         """The article JSON of the newest ``limit`` articles of one topic, newest first."""
         query = (
-            "SELECT s.article FROM topics t JOIN seeds s ON s.name = t.name WHERE t.kind = ? AND t.key = ? "
-            "AND s.slug IS NOT NULL ORDER BY s.published DESC, s.slug LIMIT ?"
+            "SELECT s.article FROM (SELECT name, published, slug FROM topics WHERE kind = ? AND key = ? "
+            "ORDER BY published DESC, slug LIMIT ?) t JOIN seeds s ON s.name = t.name "
+            "WHERE s.slug IS NOT NULL ORDER BY t.published DESC, t.slug"
         )
         for (article,) in self._db.execute(query, (kind, key, limit)):
             yield article
