@@ -230,7 +230,7 @@ class _Recorder:
         self.changes.rejected.append(error)
         old = self.rows.get(name)
         self.changes.withdrawn += old is not None and old.slug is not None
-        self.writes.append(rejected_row(error, self.rows.get(name), name, stat, sha, self.run.now))
+        self.writes.append(rejected_row(error, old, name, stat, sha, self.run.now))
         self.topics[name] = []
         self.images[name] = None
 
