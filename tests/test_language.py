@@ -9,12 +9,18 @@ JSON Feed) declares it; an article in another language keeps its own on its entr
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
 from seedfeed.build import build
 from seedfeed.config import Config
+from seedfeed.ingest.language import stopword_counts
+from seedfeed.ingest.lexicon import LEXICONS
 from seedfeed.store.state import State
 
 from .conftest import NOW
@@ -161,3 +167,17 @@ def test_an_edit_that_keeps_the_majority_renders_only_what_it_touches(make_confi
     written = set(build(config, now=NOW).written)
     assert "atom.xml" in written
     assert not {"archive/1.atom.xml", "tags/politika.atom.xml"} & written
+
+
+_STOPWORDS = sorted({word for lex in LEXICONS for word in lex.stopwords})
+_PIECES = st.one_of(
+    st.sampled_from(_STOPWORDS),
+    st.sampled_from([" ", "  ", "\n", "\t", ",", ".", "—", "_", "'", "2", "\u00a0", "\u0301", "»"]),
+    st.text(max_size=4),
+)
+
+
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_stopwords_are_counted_as_the_word_pattern_counts_them(text: str) -> None:
+    words = Counter(re.findall(r"\w+", text))
+    assert stopword_counts(text) == {word: n for word, n in words.items() if word in _STOPWORDS}

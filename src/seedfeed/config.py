@@ -32,7 +32,7 @@ from .checks import (
     url_pattern,
 )
 from .errors import ConfigError
-from .ingest.parse import LANGUAGE_TAG
+from .ingest.language import LANGUAGE_TAG
 from .model import ContentMode, Limits, Site
 
 DEFAULT_FILE = "seedfeed.toml"

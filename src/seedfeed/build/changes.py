@@ -216,6 +216,7 @@ class _Recorder:
                 link=article.link,
                 article=article_to_json(article),
                 page=old.page if old else recovered.page if recovered else None,
+                language=article.language,
             )
         )
         topics = article_topics(article)

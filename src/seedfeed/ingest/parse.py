@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,8 +27,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..errors import SeedError
 from ..model import Article, Credit, RelatedStory, Site
 from .credits import is_strong_credit_line, is_weak_credit_line, parse_credit_line
+from .language import LANGUAGE_TAG, detect_language
 from .lead_image import lead_image
-from .lexicon import LABEL_RE, LEXICONS, Lexicon, find_link_phrase, related_marker_languages
+from .lexicon import find_link_phrase, related_marker_languages
 from .slug import http_url, slugify
 
 FRONT_MATTER_KEYS = (
@@ -48,10 +47,6 @@ FRONT_MATTER_KEYS = (
 #: Front matter keys that may repeat, one value a line.
 _REPEATABLE = ("related",)
 _FILE_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?!\d)")
-#: A BCP 47 language tag, as far as the feeds need it: ``sl``, ``en-GB``, ``sr-Latn``.
-LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-_WORD_RE = re.compile(r"\w+")
-_LANGUAGE_SAMPLE = 1500  # characters of title and body whose words vote for the language
 #: A URL ending a line of the related block, or standing alone on one.
 _URL_AT_END = re.compile(r"(?:^|\s)(https?://\S+?)[.,;:!?)\]]*$", re.IGNORECASE)
 _SENTENCE_END = (".", "!", "?", "\u2026", ":", ";", ",", '"', "\u201d", "\u201c", "\u00bb", ")")
@@ -335,42 +330,13 @@ def _language(
                 where, f"front matter: lang {value!r} is not a language tag such as 'sl' or 'en-GB'", lineno
             )
         return value.lower() if "-" not in value else value
-    scores: Counter[str] = Counter()
-    if sections.marker:
-        scores.update({lang: 5 for lang in related_marker_languages(sections.marker[1])})
-    for _, line in sections.related:
-        if phrase := find_link_phrase(line):
-            for language in _BY_LINK_PHRASE.get(phrase.group(1).casefold(), ()):
-                scores[language] += 3
-    sample = " ".join((sections.title[1], *paragraphs))[:_LANGUAGE_SAMPLE]
-    words = Counter(_WORD_RE.findall(sample.casefold()))
-    for word in words.keys() & _BY_STOPWORD.keys():  # the words each lexicon lists, by key: no scan of the lists
-        for language in _BY_STOPWORD[word]:
-            scores[language] += words[word]
-    for _, line in sections.body:
-        if label := LABEL_RE.match(line):
-            for language in _BY_LABEL.get(label.group(1).casefold(), ()):
-                scores[language] += 1
-    fallback = site.language or "en"
-    best = max(scores.values(), default=0)
-    if best <= 0:
-        return fallback
-    leaders = [lex.language for lex in LEXICONS if scores[lex.language] == best]
-    return fallback if fallback in leaders else leaders[0]
-
-
-def _by_word(words: Callable[[Lexicon], Iterable[str]]) -> dict[str, tuple[str, ...]]:
-    """Each word of the lexicons → the language of every lexicon that lists it (each language has one lexicon)."""
-    found: dict[str, list[str]] = {}
-    for lex in LEXICONS:
-        for word in dict.fromkeys(words(lex)):
-            found.setdefault(word, []).append(lex.language)
-    return {word: tuple(languages) for word, languages in found.items()}
-
-
-_BY_STOPWORD = _by_word(lambda lex: lex.stopwords)
-_BY_LINK_PHRASE = _by_word(lambda lex: lex.link_phrases)
-_BY_LABEL = _by_word(lambda lex: lex.labels)
+    return detect_language(
+        sections.marker[1] if sections.marker else None,
+        [line for _, line in sections.related],
+        [sections.title[1], *paragraphs],
+        [line for _, line in sections.body],
+        site.language or "en",
+    )
 
 
 def _url(value: tuple[int, str], where: str, base: str | None = None, context: str = "front matter") -> str:

@@ -194,7 +194,7 @@ class State:
     def put_many(self, rows: Iterable[Row]) -> None:
         """Insert or replace rows, one statement for all of them."""
         self._db.executemany(
-            f"INSERT OR REPLACE INTO seeds ({_COLUMNS}, updated_utc) VALUES ({','.join('?' * 14)})",
+            f"INSERT OR REPLACE INTO seeds ({_COLUMNS}, updated_utc) VALUES ({','.join('?' * 15)})",
             [_values(r) for r in rows],
         )
 
@@ -318,7 +318,7 @@ class State:
         Answered from an index (``seeds_by_language``), without reading an article.
         """
         query = (
-            "SELECT json_extract(article, '$.language') AS language FROM seeds WHERE slug IS NOT NULL "
+            "SELECT language FROM seeds WHERE slug IS NOT NULL "
             "GROUP BY language ORDER BY count(*) DESC, language LIMIT 1"
         )
         found = self._db.execute(query).fetchone()
