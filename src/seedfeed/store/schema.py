@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 16
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seeds (
     name       TEXT PRIMARY KEY,   -- the seed's file name
